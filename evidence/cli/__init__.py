@@ -1,0 +1,179 @@
+"""The `evidence` command: a thin Typer app.
+
+Each command parses its options, calls one library function and formats the
+result. Only Typer is imported at module level so that `evidence --help`
+answers at once; everything heavy is imported inside the commands. Errors are
+turned into one line and an exit code in one place: `main`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    help="A database-backed store for living systematic reviews.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+class State:
+    url: str | None = None
+
+
+@app.callback()
+def _global(
+    db: Optional[str] = typer.Option(
+        None, "--db", envvar="EVIDENCE_DB", help="SQLAlchemy URL of the store [default: duckdb:///evidence.duckdb]"
+    ),
+) -> None:
+    State.url = db
+
+
+def _engine(read_only: bool = False):
+    from evidence.db import create_engine, require_schema
+
+    engine = create_engine(State.url, read_only=read_only)
+    require_schema(engine)
+    return engine
+
+
+def _echo_json(value) -> None:
+    import json
+
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+@app.command()
+def init() -> None:
+    """Create the store (or upgrade it) to the latest schema."""
+    from evidence.db import init as init_store, resolve_url
+
+    revision = init_store(State.url)
+    typer.echo(f"{resolve_url(State.url)}: schema at revision {revision}")
+
+
+@app.command()
+def load(path: Path = typer.Argument(..., help="a seed folder (review.yaml and CSV files)")) -> None:
+    """Load a seed folder in one transaction (loading the same content again changes nothing)."""
+    from evidence.loaders.seed import load_seed
+
+    result = load_seed(_engine(), path)
+    if result.loaded:
+        rows = ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in result.counts.items())
+        typer.echo(f"loaded review {result.slug!r} from {path}: {rows}")
+    else:
+        typer.echo(f"review {result.slug!r} was already loaded from this content: nothing changed")
+
+
+@app.command()
+def prisma(
+    review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object with the PRISMA2020 field names"),
+) -> None:
+    """Print the PRISMA 2020 flow with its arithmetic checked."""
+    from evidence.cli.format import format_flow
+    from evidence.prisma import prisma_flow
+
+    flow = prisma_flow(_engine(read_only=True), review)
+    if as_json:
+        _echo_json(flow.as_json())
+    else:
+        typer.echo(format_flow(flow))
+    if not flow.consistent:
+        raise typer.Exit(1)
+
+
+@app.command()
+def pool(
+    review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
+    as_json: bool = typer.Option(False, "--json", help="print a JSON list, one object per analysis and model"),
+) -> None:
+    """Pool every planned analysis, store the run, and print it beside the published results."""
+    from evidence.cli.format import format_pool
+    from evidence.pool import pool_review
+
+    run = pool_review(_engine(), review)
+    if as_json:
+        _echo_json(run.as_json())
+    else:
+        typer.echo(format_pool(run))
+
+
+@app.command()
+def sql(
+    query: str = typer.Argument(..., help="one read-only statement, e.g. \"SELECT * FROM outcome_overview\""),
+    fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+) -> None:
+    """Run a read-only SQL query against the store (tables and views)."""
+    from evidence.cli.format import format_rows
+    from evidence.errors import InputError
+    from evidence.sqlquery import run_query
+
+    if fmt not in ("table", "csv", "json"):
+        raise InputError(f"--format {fmt!r} is not one of table, csv, json")
+    result = run_query(_engine(read_only=True), query)
+    typer.echo(format_rows(result.columns, result.rows, fmt))
+
+
+@app.command()
+def meta(
+    csv_path: Path = typer.Argument(..., metavar="FILE.csv", help="one study per row; the header decides the input kind"),
+    measure: Optional[str] = typer.Option(None, "--measure", help="RR, OR, RD, HR or GENERIC"),
+    method: Optional[str] = typer.Option(None, "--method", help="fixed-effect method for dichotomous data: MH or IV"),
+    model: str = typer.Option("random", "--model", help="fixed or random"),
+    tau2: str = typer.Option("DL", "--tau2", help="tau² estimator"),
+    level: float = typer.Option(0.95, "--level", help="confidence level"),
+    preset: str = typer.Option("revman5", "--preset", help="conventions: revman5"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Pool one CSV without a database."""
+    from evidence.calculator import meta_csv
+    from evidence.cli.format import format_meta
+
+    result = meta_csv(csv_path, measure=measure, method=method, model=model, tau2=tau2, level=level, preset=preset)
+    if as_json:
+        _echo_json(result)
+    else:
+        typer.echo(format_meta(result))
+
+
+@app.command()
+def demo(
+    seed: Path = typer.Option(None, "--seed", help="seed folder [default: the isatuximab review shipped in seeds/]"),
+) -> None:
+    """Set up the store, load the isatuximab review, print PRISMA and pool every outcome."""
+    from evidence.cli.format import format_flow, format_pool
+    from evidence.demo import run_demo
+
+    result = run_demo(State.url, seed)
+    typer.echo(result.load_message)
+    typer.echo("")
+    typer.echo(format_flow(result.flow))
+    typer.echo("")
+    typer.echo(format_pool(result.run))
+
+
+def main() -> None:
+    """Console entry point: every known error becomes one line and its exit code."""
+    from evidence.errors import EvidenceError
+
+    try:
+        app()
+    except EvidenceError as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: nothing was committed by the unfinished command", err=True)
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the last guard: a user never sees a traceback
+        if os.environ.get("EVIDENCE_DEBUG"):
+            raise
+        typer.echo(f"internal error: {type(error).__name__}: {error} (set EVIDENCE_DEBUG=1 for details)", err=True)
+        sys.exit(70)

@@ -1,0 +1,121 @@
+"""Plain-text rendering of library results for the terminal. No I/O beyond building strings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A plain aligned text table."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    def line(values):
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def format_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([dict(zip(columns, row)) for row in rows], indent=2, default=str, ensure_ascii=False)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return buffer.getvalue().rstrip("\n")
+    return table(columns, [list(r) for r in rows]) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})"
+
+
+def format_flow(flow) -> str:
+    lines = [f"PRISMA 2020 flow of {flow.review!r} (update {flow.update_number}, from {'records' if flow.from_records else 'reported counts'})"]
+    width = max(len(k) for k in flow.counts)
+    for name, value in flow.counts.items():
+        lines.append(f"  {name.ljust(width)}  {'' if value is None else value}")
+    lines.append("checks:")
+    if not flow.checks:
+        lines.append("  (too few boxes known to check any identity)")
+    for check in flow.checks:
+        status = "ok  " if check.holds else "FAILS"
+        detail = "" if check.holds else f" (the boxes before it give {check.expected})"
+        lines.append(f"  {status} {check.identity}{detail}")
+    return "\n".join(lines)
+
+
+def _ci(estimate, low, high) -> str:
+    if estimate is None:
+        return "-"
+    return f"{estimate:.2f} ({low:.2f} to {high:.2f})"
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{value:.0f}%"
+
+
+def _p(value) -> str:
+    if value is None:
+        return "-"
+    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
+
+
+def format_pool(run) -> str:
+    out = [f"Analysis run {run.run_id} of {run.review!r} (preset {run.preset}; inputs sha256 {run.inputs_hash[:12]})"]
+    for a in run.analyses:
+        chosen = a.chosen
+        out.append("")
+        out.append(f"{a.analysis}: {a.label or a.outcome}  [{a.measure}, {a.method}, chosen model: {chosen.model}]")
+        rows = []
+        for m in a.models:
+            rows.append([
+                ("* " if m.chosen else "  ") + m.model, m.k, m.participants, _ci(m.estimate, m.ci_low, m.ci_high),
+                _p(m.p), _pct(m.i2), _p(m.q_p), "-" if m.tau2 is None else f"{m.tau2:.3f}",
+            ])
+        pub = a.published
+        if pub:
+            rows.append([
+                "  published " + (pub["model"] or ""), pub["k"], None,
+                _ci(pub["estimate"], pub["ci_low"], pub["ci_high"]), pub["p"], (pub["i2"] + "%") if pub["i2"] else "-",
+                pub["q_p"], "",
+            ])
+        out.append(_indent(table(["model", "k", "participants", f"{a.measure} (95% CI)", "p", "I²", "P(Q)", "tau²"], rows)))
+        for name, models in a.subgroups.items():
+            m = next(x for x in models if x.chosen)
+            pub_sg = a.published_subgroups.get(name)
+            printed = f"; published I² {pub_sg['i2']}%, P(Q) {pub_sg['q_p']}" if pub_sg else ""
+            out.append(f"    subgroup {name}: k {m.k}, {_ci(m.estimate, m.ci_low, m.ci_high)}, I² {_pct(m.i2)}, P(Q) {_p(m.q_p)}{printed}")
+        for model, test in a.subgroup_tests.items():
+            if model == chosen.model and test["q"] is not None:
+                out.append(f"    test for subgroup differences: Q {test['q']:.2f}, df {test['df']}, p {_p(test['p'])}")
+        for reason in a.explanations:
+            out.append(f"    - {reason}")
+    return "\n".join(out)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def format_meta(result: dict) -> str:
+    rows = [[s.get("study"), _ci(s["estimate"], s["ci_low"], s["ci_high"]) if s["estimable"] else "not estimable",
+             "-" if s["weight"] is None else f"{s['weight']:.1f}%"] for s in result["studies"]]
+    lines = [table(["study", f"{result['measure']} ({result['level']:.0%} CI)", "weight"], rows), ""]
+    lines.append(
+        f"{result['model']} effect ({result['method']}, tau² {result['tau2_method']}, preset {result['preset']}), k = {result['k']}: "
+        f"{_ci(result['estimate'], result['ci_low'], result['ci_high'])}, p {_p(result['p'])}"
+    )
+    lines.append(
+        f"heterogeneity: Q {result['q']:.2f}, df {result['q_df']}, P(Q) {_p(result['q_p'])}, I² {_pct(result['i2'])}, tau² {result['tau2']:.3f}"
+        if result["q"] is not None else "heterogeneity: not estimable"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,86 @@
+-- prisma_flow: the PRISMA 2020 flow of each review update, one row per update,
+-- with the PRISMA2020 package's field names. Each box is counted from
+-- record-level data where records exist, else taken from the counts the
+-- published review reported (reported_flow_count); NULL where neither says.
+-- A record's decision at a stage is its latest one (highest id).
+WITH latest_decision AS (
+    SELECT record_id, stage, decision
+    FROM (
+        SELECT
+            record_id,
+            stage,
+            decision,
+            ROW_NUMBER() OVER (PARTITION BY record_id, stage ORDER BY id DESC) AS position
+        FROM screening_decision
+    ) AS ranked
+    WHERE position = 1
+),
+from_records AS (
+    SELECT
+        se.review_update_id,
+        COUNT(rec.id) AS database_results,
+        COUNT(rec.id) FILTER (WHERE rec.duplicate_of IS NOT NULL) AS duplicates,
+        COUNT(ta.record_id) FILTER (WHERE rec.duplicate_of IS NULL) AS records_screened,
+        COUNT(ta.record_id) FILTER (WHERE rec.duplicate_of IS NULL AND ta.decision = 'exclude') AS records_excluded,
+        COUNT(ft.record_id) FILTER (WHERE rec.duplicate_of IS NULL) AS dbr_assessed,
+        COUNT(ft.record_id) FILTER (WHERE rec.duplicate_of IS NULL AND ft.decision = 'exclude') AS dbr_excluded,
+        COUNT(ft.record_id) FILTER (WHERE rec.duplicate_of IS NULL AND ft.decision = 'include') AS new_reports
+    FROM search AS se
+    JOIN record AS rec ON rec.search_id = se.id
+    LEFT JOIN latest_decision AS ta ON ta.record_id = rec.id AND ta.stage = 'title_abstract'
+    LEFT JOIN latest_decision AS ft ON ft.record_id = rec.id AND ft.stage = 'full_text'
+    GROUP BY se.review_update_id
+),
+reported AS (
+    SELECT
+        review_update_id,
+        MAX(count) FILTER (WHERE stage = 'database_results') AS database_results,
+        MAX(count) FILTER (WHERE stage = 'register_results') AS register_results,
+        MAX(count) FILTER (WHERE stage = 'other_results') AS other_results,
+        MAX(count) FILTER (WHERE stage = 'duplicates') AS duplicates,
+        MAX(count) FILTER (WHERE stage = 'excluded_automatic') AS excluded_automatic,
+        MAX(count) FILTER (WHERE stage = 'excluded_other') AS excluded_other,
+        MAX(count) FILTER (WHERE stage = 'records_screened') AS records_screened,
+        MAX(count) FILTER (WHERE stage = 'records_excluded') AS records_excluded,
+        MAX(count) FILTER (WHERE stage = 'dbr_sought_reports') AS dbr_sought_reports,
+        MAX(count) FILTER (WHERE stage = 'dbr_notretrieved_reports') AS dbr_notretrieved_reports,
+        MAX(count) FILTER (WHERE stage = 'dbr_assessed') AS dbr_assessed,
+        MAX(count) FILTER (WHERE stage = 'dbr_excluded') AS dbr_excluded,
+        MAX(count) FILTER (WHERE stage = 'new_studies') AS new_studies,
+        MAX(count) FILTER (WHERE stage = 'new_reports') AS new_reports,
+        MAX(count) FILTER (WHERE stage = 'previous_studies') AS previous_studies,
+        MAX(count) FILTER (WHERE stage = 'previous_reports') AS previous_reports
+    FROM reported_flow_count
+    GROUP BY review_update_id
+),
+flow AS (
+    SELECT
+        u.review_id,
+        u.id AS review_update_id,
+        u.number AS update_number,
+        (f.review_update_id IS NOT NULL) AS from_records,
+        COALESCE(f.database_results, rp.database_results) AS database_results,
+        rp.register_results,
+        rp.other_results,
+        COALESCE(f.duplicates, rp.duplicates) AS duplicates,
+        rp.excluded_automatic,
+        rp.excluded_other,
+        COALESCE(f.records_screened, rp.records_screened) AS records_screened,
+        COALESCE(f.records_excluded, rp.records_excluded) AS records_excluded,
+        rp.dbr_sought_reports,
+        rp.dbr_notretrieved_reports,
+        COALESCE(f.dbr_assessed, rp.dbr_assessed) AS dbr_assessed,
+        COALESCE(f.dbr_excluded, rp.dbr_excluded) AS dbr_excluded,
+        rp.new_studies,
+        COALESCE(f.new_reports, rp.new_reports) AS new_reports,
+        rp.previous_studies,
+        rp.previous_reports
+    FROM review_update AS u
+    LEFT JOIN from_records AS f ON f.review_update_id = u.id
+    LEFT JOIN reported AS rp ON rp.review_update_id = u.id
+)
+SELECT
+    flow.*,
+    COALESCE(previous_studies, 0) + new_studies AS total_studies,
+    COALESCE(previous_reports, 0) + new_reports AS total_reports
+FROM flow

@@ -1,0 +1,25 @@
+"""The schema: one module per part of a review. Importing this package registers every table."""
+
+from .analyses import (
+    Analysis,
+    AnalysisRun,
+    PooledResult,
+    PublishedResult,
+    StudyResult,
+    SubgroupResult,
+    SubgroupTest,
+)
+from .base import Base, metadata
+from .bias import BiasJudgement
+from .outcomes import CiLevel, ContinuousData, ContrastEstimate, DichotomousData, Outcome
+from .review import EligibilityCriterion, Review, ReviewUpdate, SeedLoad
+from .searching import Record, ReportedFlowCount, ScreeningDecision, Search
+from .studies import Arm, Correction, Report, Study, StudyAttribute
+
+__all__ = [
+    "Analysis", "AnalysisRun", "Arm", "Base", "BiasJudgement", "CiLevel", "ContinuousData",
+    "ContrastEstimate", "Correction", "DichotomousData", "EligibilityCriterion", "Outcome",
+    "PooledResult", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",
+    "ReviewUpdate", "ScreeningDecision", "Search", "SeedLoad", "Study", "StudyAttribute",
+    "StudyResult", "SubgroupResult", "SubgroupTest", "metadata",
+]

@@ -1,0 +1,162 @@
+"""The analysis plan, what each run computed, and what the published review printed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Double, Text, created_at_column, fk, id_column, one_of
+from .outcomes import MEASURES
+
+FIXED_METHODS = ("MH", "IV", "PETO")
+MODEL_CHOICES = ("rule", "fixed", "random")
+MODELS = ("fixed", "random")
+
+
+class Analysis(Base):
+    """A planned analysis: which outcome data, how pooled, and how the model is chosen."""
+
+    __tablename__ = "analysis"
+    id: Mapped[int] = id_column("analysis")
+    review_id: Mapped[int] = fk("review.id")
+    outcome_id: Mapped[int] = fk("outcome.id")
+    name: Mapped[str] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(Text)
+    # "rule": the review's model_rule picks fixed or random from the heterogeneity.
+    model: Mapped[str] = mapped_column(Text, server_default=sa.text("'rule'"))
+    tau2_method: Mapped[str] = mapped_column(Text, server_default=sa.text("'DL'"))
+    level: Mapped[float] = mapped_column(Double, server_default=sa.text("0.95"))
+    variant: Mapped[str] = mapped_column(Text, server_default=sa.text("'primary'"))
+    # A study_attribute name to split by, or NULL.
+    subgroup: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        sa.UniqueConstraint("review_id", "name"),
+        one_of("measure", MEASURES),
+        one_of("method", FIXED_METHODS),
+        one_of("model", MODEL_CHOICES),
+        sa.CheckConstraint("level > 0 AND level < 1", name="level_range"),
+    )
+
+
+class AnalysisRun(Base):
+    """One execution of a review's analyses: when, with what software, from which inputs."""
+
+    __tablename__ = "analysis_run"
+    id: Mapped[int] = id_column("analysis_run")
+    review_id: Mapped[int] = fk("review.id")
+    review_update_id: Mapped[int | None] = fk("review_update.id", nullable=True)
+    started_at: Mapped[dt.datetime] = created_at_column()
+    software_version: Mapped[str] = mapped_column(Text)
+    preset: Mapped[str] = mapped_column(Text)
+    # sha256 of the analysis-input rows the run pooled: equal hashes, equal inputs.
+    inputs_hash: Mapped[str] = mapped_column(Text)
+
+
+class _Summary:
+    """The columns of one pooled estimate, and the conventions that produced it."""
+
+    model: Mapped[str] = mapped_column(Text)
+    chosen: Mapped[bool] = mapped_column(sa.Boolean)
+    k: Mapped[int] = mapped_column(sa.Integer)
+    participants: Mapped[int | None] = mapped_column(sa.Integer)
+    events_experimental: Mapped[int | None] = mapped_column(sa.Integer)
+    events_control: Mapped[int | None] = mapped_column(sa.Integer)
+    estimate: Mapped[float | None] = mapped_column(Double)
+    ci_low: Mapped[float | None] = mapped_column(Double)
+    ci_high: Mapped[float | None] = mapped_column(Double)
+    te: Mapped[float | None] = mapped_column(Double)
+    se: Mapped[float | None] = mapped_column(Double)
+    statistic: Mapped[float | None] = mapped_column(Double)
+    p: Mapped[float | None] = mapped_column(Double)
+    q: Mapped[float | None] = mapped_column(Double)
+    q_df: Mapped[int | None] = mapped_column(sa.Integer)
+    q_p: Mapped[float | None] = mapped_column(Double)
+    i2: Mapped[float | None] = mapped_column(Double)
+    tau2: Mapped[float | None] = mapped_column(Double)
+    measure: Mapped[str] = mapped_column(Text)
+    scale: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(Text)
+    tau2_method: Mapped[str | None] = mapped_column(Text)
+    ci_method: Mapped[str] = mapped_column(Text)
+    zero_cell_rule: Mapped[str] = mapped_column(Text)
+    preset: Mapped[str] = mapped_column(Text)
+    level: Mapped[float] = mapped_column(Double)
+
+
+class PooledResult(_Summary, Base):
+    __tablename__ = "pooled_result"
+    id: Mapped[int] = id_column("pooled_result")
+    run_id: Mapped[int] = fk("analysis_run.id")
+    analysis_id: Mapped[int] = fk("analysis.id")
+    __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "model"), one_of("model", MODELS))
+
+
+class SubgroupResult(_Summary, Base):
+    __tablename__ = "subgroup_result"
+    id: Mapped[int] = id_column("subgroup_result")
+    run_id: Mapped[int] = fk("analysis_run.id")
+    analysis_id: Mapped[int] = fk("analysis.id")
+    subgroup: Mapped[str] = mapped_column(Text)
+    __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "model", "subgroup"), one_of("model", MODELS))
+
+
+class SubgroupTest(Base):
+    """Test for subgroup differences: Q across subgroup estimates, weights 1/SE_g², df = G - 1."""
+
+    __tablename__ = "subgroup_test"
+    id: Mapped[int] = id_column("subgroup_test")
+    run_id: Mapped[int] = fk("analysis_run.id")
+    analysis_id: Mapped[int] = fk("analysis.id")
+    model: Mapped[str] = mapped_column(Text)
+    q: Mapped[float | None] = mapped_column(Double)
+    df: Mapped[int | None] = mapped_column(sa.Integer)
+    p: Mapped[float | None] = mapped_column(Double)
+    __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "model"), one_of("model", MODELS))
+
+
+class StudyResult(Base):
+    """A study's own effect and its weight in one model of one analysis of one run."""
+
+    __tablename__ = "study_result"
+    id: Mapped[int] = id_column("study_result")
+    run_id: Mapped[int] = fk("analysis_run.id")
+    analysis_id: Mapped[int] = fk("analysis.id")
+    study_id: Mapped[int] = fk("study.id")
+    model: Mapped[str] = mapped_column(Text)
+    te: Mapped[float | None] = mapped_column(Double)
+    se: Mapped[float | None] = mapped_column(Double)
+    estimate: Mapped[float | None] = mapped_column(Double)
+    ci_low: Mapped[float | None] = mapped_column(Double)
+    ci_high: Mapped[float | None] = mapped_column(Double)
+    weight: Mapped[float | None] = mapped_column(Double)
+    estimable: Mapped[bool] = mapped_column(sa.Boolean)
+    __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "study_id", "model"), one_of("model", MODELS))
+
+
+class PublishedResult(Base):
+    """A pooled result as the published review printed it (text kept where it is not a number)."""
+
+    __tablename__ = "published_result"
+    id: Mapped[int] = id_column("published_result")
+    analysis_id: Mapped[int] = fk("analysis.id")
+    # NULL: the overall result; else the subgroup value.
+    subgroup: Mapped[str | None] = mapped_column(Text)
+    k: Mapped[int | None] = mapped_column(sa.Integer)
+    model: Mapped[str | None] = mapped_column(Text)
+    estimate: Mapped[float | None] = mapped_column(Double)
+    ci_low: Mapped[float | None] = mapped_column(Double)
+    ci_high: Mapped[float | None] = mapped_column(Double)
+    p_text: Mapped[str | None] = mapped_column(Text)
+    i2_text: Mapped[str | None] = mapped_column(Text)
+    q_p_text: Mapped[str | None] = mapped_column(Text)
+    events_experimental: Mapped[int | None] = mapped_column(sa.Integer)
+    events_control: Mapped[int | None] = mapped_column(sa.Integer)
+    source: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        sa.UniqueConstraint("analysis_id", "subgroup"),
+        sa.CheckConstraint("model IS NULL OR " + one_of("model", MODELS).sqltext.text, name="model_known"),
+    )

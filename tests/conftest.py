@@ -1,0 +1,84 @@
+"""Shared fixtures: stores on DuckDB and PostgreSQL, the loaded seed review, shared test data."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from evidence import db, schema
+from evidence.demo import DEFAULT_SEED, build_store
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SEED = DEFAULT_SEED
+
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL for the session; skipped with the reason where none can start (never in CI)."""
+    from evidence.testing import postgres
+
+    try:
+        server = postgres.start()
+    except RuntimeError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL half: {error}")
+        pytest.skip(f"PostgreSQL half skipped: {error}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty PostgreSQL database."""
+    name = f"evidence_test_{next(_names)}"
+    engine = sa.create_engine(postgres_server.url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return postgres_server.database_url(name)
+
+
+@pytest.fixture
+def duckdb_url(tmp_path) -> str:
+    return f"duckdb:///{tmp_path / 'store.duckdb'}"
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """An empty store URL on each engine in turn."""
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'store.duckdb'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(store_url):
+    """An initialised, empty store on each engine."""
+    db.init(store_url)
+    engine = db.create_engine(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def loaded(store_url):
+    """A store on each engine with the isatuximab seed loaded."""
+    engine, _ = build_store(store_url, SEED)
+    yield engine
+    engine.dispose()
+
+
+def snapshot(engine: sa.Engine) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: to prove a failed operation changed nothing."""
+    with engine.connect() as connection:
+        return {
+            name: sorted(map(tuple, connection.execute(sa.select(table)).all()), key=repr)
+            for name, table in schema.metadata.tables.items()
+        }

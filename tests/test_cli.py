@@ -1,0 +1,156 @@
+"""The CLI's wiring: one test per command, and the errors a user sees (one line, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import SEED, SHARED
+
+
+def evidence(*args: str, url: str | None = None, cwd=None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "EVIDENCE_DEBUG"}
+    if url:
+        env["EVIDENCE_DB"] = url
+    return subprocess.run([sys.executable, "-m", "evidence", *args], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=300)
+
+
+def assert_one_line_error(result, code: int, *phrases: str):
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for phrase in phrases:
+        assert phrase in lines[0]
+
+
+@pytest.fixture
+def store(duckdb_url):
+    assert evidence("init", url=duckdb_url).returncode == 0
+    return duckdb_url
+
+
+def test_help_imports_nothing_heavy():
+    code = "import sys, evidence.cli; print(sorted(m for m in ('sqlalchemy', 'numpy', 'scipy', 'pandas', 'matplotlib', 'duckdb') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    result = evidence("--help")
+    assert result.returncode == 0 and "pool" in result.stdout and "--db" in result.stdout
+
+
+def test_init_creates_the_default_file_in_the_working_folder(tmp_path):
+    result = evidence("init", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "evidence.duckdb").exists()
+    assert "revision 0002" in result.stdout
+
+
+def test_load_then_load_again(store):
+    first = evidence("load", str(SEED), url=store)
+    assert first.returncode == 0 and "loaded review 'isatuximab-mm'" in first.stdout
+    again = evidence("load", str(SEED), url=store)
+    assert again.returncode == 0 and "nothing changed" in again.stdout
+
+
+def test_prisma_json(store):
+    evidence("load", str(SEED), url=store)
+    result = evidence("prisma", "--json", url=store)
+    assert result.returncode == 0, result.stderr
+    flow = json.loads(result.stdout)
+    # FACTS.md, study flow.
+    assert (flow["database_results"], flow["records_excluded"], flow["dbr_excluded"], flow["new_studies"]) == (796, 771, 21, 4)
+    assert flow["duplicates"] is None
+    assert "ok" in evidence("prisma", url=store).stdout
+
+
+def test_pool_json_has_the_contract_keys(store):
+    evidence("load", str(SEED), url=store)
+    result = evidence("pool", "--json", url=store)
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)
+    keys = {"outcome", "measure", "model", "chosen", "k", "participants", "estimate", "ci_low", "ci_high", "p", "i2", "tau2", "published"}
+    assert all(keys <= set(item) for item in items)
+    pfs = next(i for i in items if i["outcome"] == "PFS" and i["chosen"])
+    assert pfs["k"] == 4 and round(pfs["estimate"], 2) == 0.62
+    assert pfs["published"]["estimate"] == 0.61
+    text = evidence("pool", url=store).stdout
+    assert "published" in text and "fewer trials with sourced data" in text
+
+
+def test_sql_formats_and_refusal(store):
+    evidence("load", str(SEED), url=store)
+    as_csv = evidence("sql", "SELECT outcome, k FROM outcome_overview WHERE outcome = 'PFS'", "--format", "csv", url=store)
+    assert as_csv.stdout.strip().splitlines() == ["outcome,k", "PFS,4"]
+    as_json = evidence("sql", "SELECT label FROM study ORDER BY label", "--format", "json", url=store)
+    assert [r["label"] for r in json.loads(as_json.stdout)] == ["GMMG-HD7", "ICARIA-MM", "IKEMA", "IMROZ"]
+    assert "(4 rows)" in evidence("sql", "SELECT * FROM study", url=store).stdout
+    assert_one_line_error(evidence("sql", "DROP TABLE study", url=store), 5, "read-only")
+
+
+def test_meta_json(tmp_path):
+    # ../shared/trials/outcomes.csv, primary PFS rows: each CI at its own level.
+    data = tmp_path / "pfs.csv"
+    data.write_text("study,estimate,ci_low,ci_high,ci_level\nICARIA-MM,0.596,0.44,0.81,0.95\nIKEMA,0.58,0.42,0.79,0.954\n"
+                    "IMROZ,0.60,0.41,0.88,0.985\nGMMG-HD7,0.70,0.52,0.95,0.95\n", encoding="utf-8")
+    result = evidence("meta", str(data), "--measure", "HR", "--model", "fixed", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["k"] == 4 and round(out["estimate"], 4) == 0.6182 and round(out["ci_high"], 4) == 0.7204
+    assert "IMROZ" in evidence("meta", str(data), "--measure", "HR").stdout
+
+
+def test_demo_runs_the_main_job(tmp_path):
+    result = evidence("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "796" in result.stdout and "published" in result.stdout and "pfs" in result.stdout
+    assert (tmp_path / "evidence.duckdb").exists()
+    assert "nothing changed" in evidence("demo", cwd=tmp_path).stdout
+
+
+def test_missing_database_hints_at_init(tmp_path):
+    result = evidence("prisma", url=f"duckdb:///{tmp_path / 'none.duckdb'}")
+    assert_one_line_error(result, 3, "evidence init")
+
+
+def test_broken_seed_is_one_line(store, tmp_path):
+    import shutil
+
+    copy = tmp_path / "seed"
+    shutil.copytree(SEED, copy)
+    text = (copy / "arms.csv").read_text(encoding="utf-8").replace(",154,", ",many,", 1)
+    (copy / "arms.csv").write_text(text, encoding="utf-8")
+    result = evidence("load", str(copy), url=store)
+    assert_one_line_error(result, 2, "arms.csv", "row 2", "'randomised_n'", "'many' is not a whole number")
+    assert "[]" in evidence("sql", "SELECT * FROM review", "--format", "json", url=store).stdout
+
+
+def test_locked_database_names_the_process(store):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+         store.removeprefix("duckdb:///")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = evidence("load", str(SEED), url=store)
+        assert_one_line_error(result, 4, f"database is locked by process {holder.pid}")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_bad_database_url_is_one_line():
+    assert_one_line_error(evidence("prisma", url="nosuchdb://x"), 1, "cannot use database URL")
+
+
+def test_startup_script_prints_a_figure():
+    result = subprocess.run([sys.executable, "scripts/startup_time.py", "--runs", "1"], capture_output=True, text=True,
+                            cwd=SEED.parent.parent, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "evidence --help" in result.stdout and " ms" in result.stdout

@@ -1,0 +1,62 @@
+"""PRISMA 2020 flow: reported counts, record-level counts, and the identities between boxes."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from evidence import schema
+from evidence.prisma import FIELDS, check_flow, prisma_flow
+
+
+def test_reported_flow_of_the_seed_review(loaded):
+    flow = prisma_flow(loaded)
+    # FACTS.md, study flow: 796 identified, 771 excluded on title/abstract, 21 after full text, 4 included.
+    assert flow.counts["database_results"] == 796
+    assert flow.counts["records_excluded"] == 771
+    assert flow.counts["dbr_excluded"] == 21
+    assert flow.counts["new_studies"] == 4
+    assert flow.counts["total_studies"] == 4
+    assert flow.counts["duplicates"] is None  # the review does not say: unknown, not zero
+    assert flow.consistent
+    assert flow.checks[0].identity == "database_results 796 - records_excluded 771 - dbr_excluded 21 = new_reports 4"
+    assert set(flow.as_json()) >= set(FIELDS)
+
+
+def test_a_flow_that_does_not_add_up_is_reported():
+    counts = dict.fromkeys(FIELDS)
+    counts.update(database_results=796, records_excluded=771, dbr_excluded=20, new_reports=4, new_studies=5)
+    checks = check_flow(counts)
+    assert [c.holds for c in checks] == [False, False]
+    assert (checks[0].expected, checks[0].found) == (5, 4)
+
+
+def test_every_identity_of_a_full_flow():
+    counts = dict.fromkeys(FIELDS)
+    counts.update(database_results=100, register_results=10, duplicates=20, records_screened=90, records_excluded=70,
+                  dbr_sought_reports=20, dbr_notretrieved_reports=2, dbr_assessed=18, dbr_excluded=15,
+                  new_reports=3, new_studies=2)
+    checks = check_flow(counts)
+    assert len(checks) == 5 and all(c.holds for c in checks)
+
+
+def test_record_level_counts_replace_reported_ones(engine):
+    """Records and screening decisions, where they exist, feed the same view."""
+    with engine.begin() as c:
+        review = c.execute(sa.insert(schema.Review).values(slug="demo", title="t").returning(schema.Review.id)).scalar()
+        update = c.execute(sa.insert(schema.ReviewUpdate).values(review_id=review, number=0).returning(schema.ReviewUpdate.id)).scalar()
+        c.execute(sa.insert(schema.ReportedFlowCount).values(review_update_id=update, stage="database_results", count=999))
+        search = c.execute(sa.insert(schema.Search).values(review_update_id=update, database="PubMed").returning(schema.Search.id)).scalar()
+        ids = [c.execute(sa.insert(schema.Record).values(search_id=search, source_key=str(i)).returning(schema.Record.id)).scalar()
+               for i in range(6)]
+        c.execute(sa.update(schema.Record).where(schema.Record.id == ids[5]).values(duplicate_of=ids[0]))
+        decisions = [(ids[0], "title_abstract", "include"), (ids[1], "title_abstract", "exclude"),
+                     (ids[2], "title_abstract", "exclude"), (ids[3], "title_abstract", "include"),
+                     (ids[4], "title_abstract", "include"), (ids[4], "title_abstract", "exclude"),  # changed mind: latest counts
+                     (ids[0], "full_text", "include"), (ids[3], "full_text", "exclude")]
+        for record, stage, decision in decisions:
+            c.execute(sa.insert(schema.ScreeningDecision).values(record_id=record, stage=stage, reviewer="a", decision=decision))
+    flow = prisma_flow(engine, "demo")
+    assert flow.from_records
+    expected = dict(database_results=6, duplicates=1, records_screened=5, records_excluded=3, dbr_assessed=2,
+                    dbr_excluded=1, new_reports=1)
+    assert {k: flow.counts[k] for k in expected} == expected
