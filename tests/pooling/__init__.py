@@ -1,0 +1,1 @@
+"""Tests of evidence.pooling against published numbers, RevMan's stored results and hand arithmetic."""

@@ -1,0 +1,129 @@
+"""Properties that must hold for any data (hypothesis)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evidence.pooling import generic_effects, pool, pool_dichotomous
+
+from .tolerances import REARRANGED, assert_close
+
+pytestmark = pytest.mark.filterwarnings("error")
+DICHOTOMOUS_METHODS = [("RR", "MH"), ("OR", "MH"), ("RD", "MH"), ("RR", "IV"), ("OR", "IV"), ("RD", "IV"),
+                       ("OR", "PETO")]
+
+
+@st.composite
+def two_by_two_tables(draw, min_studies=1, max_studies=8):
+    """Per-study counts (e_events, e_total, c_events, c_total), zero cells included."""
+    k = draw(st.integers(min_studies, max_studies))
+    e_total = np.array(draw(st.lists(st.integers(1, 300), min_size=k, max_size=k)))
+    c_total = np.array(draw(st.lists(st.integers(1, 300), min_size=k, max_size=k)))
+    e_events = np.array([draw(st.integers(0, n)) for n in e_total])
+    c_events = np.array([draw(st.integers(0, n)) for n in c_total])
+    return e_events, e_total, c_events, c_total
+
+
+@st.composite
+def generic_studies(draw, min_studies=1, max_studies=10):
+    k = draw(st.integers(min_studies, max_studies))
+    yi = np.array(draw(st.lists(st.floats(-3, 3), min_size=k, max_size=k)))
+    vi = np.array(draw(st.lists(st.floats(0.01, 2), min_size=k, max_size=k)))
+    return yi, vi
+
+
+def _summaries(result):
+    """Per-analysis numbers that must not depend on study order."""
+    return [result.fixed.te, result.fixed.se, result.random.te, result.random.se,
+            result.heterogeneity.q, result.heterogeneity.i2, result.tau2]
+
+
+@pytest.mark.parametrize(("measure", "method"), DICHOTOMOUS_METHODS)
+@settings(max_examples=50)  # per method: 7 methods x 50 examples
+@given(tables=two_by_two_tables())
+def test_swapping_arms_negates_the_effect(measure, method, tables):
+    e_events, e_total, c_events, c_total = tables
+    result = pool_dichotomous(e_events, e_total, c_events, c_total, measure=measure, method=method)
+    swapped = pool_dichotomous(c_events, c_total, e_events, e_total, measure=measure, method=method)
+    for original, mirrored in ((result.fixed, swapped.fixed), (result.random, swapped.random)):
+        assert_close(mirrored.te, -original.te, "estimate", REARRANGED)
+        assert_close(mirrored.se, original.se, "se", REARRANGED)
+    assert_close(swapped.studies.yi, -result.studies.yi, "estimate", REARRANGED)
+    assert_close(swapped.heterogeneity.q, result.heterogeneity.q, "heterogeneity", REARRANGED)
+    assert_close(swapped.tau2, result.tau2, "tau2", REARRANGED)
+
+
+@pytest.mark.parametrize(("measure", "method"), DICHOTOMOUS_METHODS)
+@settings(max_examples=50)  # per method: 7 methods x 50 examples
+@given(tables=two_by_two_tables(), data=st.data())
+def test_permuting_studies_changes_nothing(measure, method, tables, data):
+    order = np.array(data.draw(st.permutations(range(len(tables[0])))))
+    result = pool_dichotomous(*tables, measure=measure, method=method)
+    permuted = pool_dichotomous(*(x[order] for x in tables), measure=measure, method=method)
+    for kind, before, after in zip(["estimate", "se", "estimate", "se", "heterogeneity", "heterogeneity", "tau2"],
+                                   _summaries(result), _summaries(permuted)):
+        assert_close(after, before, kind, REARRANGED)
+    assert_close(permuted.study_weight, result.study_weight[order], "estimate", REARRANGED)
+
+
+@pytest.mark.parametrize(("measure", "method"), DICHOTOMOUS_METHODS)
+@settings(max_examples=50)  # per method: 7 methods x 50 examples
+@given(tables=two_by_two_tables(max_studies=1))
+def test_a_single_study_returns_itself(measure, method, tables):
+    result = pool_dichotomous(*tables, measure=measure, method=method, model="random")
+    if result.studies.estimable[0]:
+        assert_close(result.pooled.te, result.studies.yi, "estimate", REARRANGED)
+        assert_close(result.pooled.se, result.studies.se, "se", REARRANGED)
+        assert_close(result.fixed.te, result.studies.yi, "estimate", REARRANGED)
+    else:
+        assert np.isnan(result.pooled.te).all() and result.heterogeneity.k[0] == 0
+
+
+@given(studies=generic_studies())
+def test_fixed_and_random_agree_when_tau2_is_zero(studies):
+    yi, vi = studies
+    result = pool(generic_effects(yi, vi=vi))
+    if result.tau2[0] == 0:
+        assert_close(result.random.te, result.fixed.te, "estimate", REARRANGED)
+        assert_close(result.random.se, result.fixed.se, "se", REARRANGED)
+        assert_close(result.random.weight, result.fixed.weight, "estimate", REARRANGED)
+    # Identical estimates have Q = 0, hence tau² = 0: the two models must coincide.
+    same = pool(generic_effects(np.full_like(yi, yi[0]), vi=vi))
+    assert same.tau2[0] == 0
+    assert_close(same.random.te, same.fixed.te, "estimate", REARRANGED)
+
+
+@pytest.mark.parametrize(("measure", "method"), DICHOTOMOUS_METHODS)
+@settings(max_examples=50)  # per method: 7 methods x 50 examples
+@given(tables=two_by_two_tables(min_studies=1, max_studies=20), data=st.data())
+def test_vectorised_pooling_equals_pooling_each_alone(measure, method, tables, data):
+    n = len(tables[0])
+    group = np.array(data.draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)))  # unsorted, maybe gaps
+    together = pool_dichotomous(*tables, group=group, n_groups=5, measure=measure, method=method,
+                                model="fixed_if_homogeneous")
+    for g in range(5):
+        members = group == g
+        if not members.any():
+            assert together.heterogeneity.k[g] == 0 and np.isnan(together.pooled.te[g])
+            continue
+        alone = pool_dichotomous(*(x[members] for x in tables), measure=measure, method=method,
+                                 model="fixed_if_homogeneous")
+        assert together.model[g] == alone.model[0]
+        for kind, both, single in zip(["estimate", "se", "estimate", "se", "heterogeneity", "heterogeneity", "tau2"],
+                                      _summaries(together), _summaries(alone)):
+            assert_close(both[g], single[0], kind, REARRANGED)
+        assert_close(together.pooled.p[g], alone.pooled.p[0], "p", REARRANGED)
+        assert_close(together.study_weight[members], alone.study_weight, "estimate", REARRANGED)
+
+
+@settings(max_examples=25)
+@given(studies=generic_studies(min_studies=2))
+def test_generic_vectorised_equals_alone(studies):
+    yi, vi = studies
+    group = np.arange(len(yi)) % 2
+    together = pool(generic_effects(yi, vi=vi), group=group)
+    for g in (0, 1):
+        alone = pool(generic_effects(yi[group == g], vi=vi[group == g]))
+        assert_close(together.random.te[g], alone.random.te[0], "estimate", REARRANGED)
+        assert_close(together.tau2[g], alone.tau2[0], "tau2", REARRANGED)
