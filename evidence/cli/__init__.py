@@ -23,6 +23,11 @@ app = typer.Typer(
 )
 
 
+from evidence.cli.bench import bench_app  # noqa: E402  (Typer only)
+
+app.add_typer(bench_app, name="bench")
+
+
 class State:
     url: str | None = None
 
@@ -125,9 +130,9 @@ def sql(
 @app.command()
 def meta(
     csv_path: Path = typer.Argument(..., metavar="FILE.csv", help="one study per row; the header decides the input kind"),
-    measure: Optional[str] = typer.Option(None, "--measure", help="RR, OR, RD, HR or GENERIC"),
-    method: Optional[str] = typer.Option(None, "--method", help="fixed-effect method for dichotomous data: MH or IV"),
-    model: str = typer.Option("random", "--model", help="fixed or random"),
+    measure: Optional[str] = typer.Option(None, "--measure", help="RR, OR, RD, PETO, MD, SMD, HR or GENERIC"),
+    method: Optional[str] = typer.Option(None, "--method", help="fixed-effect method for dichotomous data: MH, IV or PETO"),
+    model: str = typer.Option("random", "--model", help="fixed, random, or fixed_if_homogeneous (the review rule)"),
     tau2: str = typer.Option("DL", "--tau2", help="tau² estimator"),
     level: float = typer.Option(0.95, "--level", help="confidence level"),
     preset: str = typer.Option("revman5", "--preset", help="conventions: revman5"),
