@@ -302,11 +302,23 @@ def _explain(connection: sa.Connection, review_id: int, results: dict[int, Analy
         .join(schema.Study, schema.Study.id == schema.Arm.study_id)
         .where(schema.Correction.table_name == "arm", schema.Correction.review_id == review_id)
     ).all()
+    # Other reports of the same quantity (an interim cut-off, a CI at another level) per analysis.
+    alternatives = connection.execute(sa.text(
+        "SELECT DISTINCT an.id, s.label FROM analysis an"
+        " JOIN contrast_estimate ce ON ce.outcome_id = an.outcome_id AND ce.variant <> an.variant AND ce.estimate IS NOT NULL"
+        " JOIN study s ON s.id = ce.study_id WHERE an.review_id = :id"
+        " UNION SELECT DISTINCT an.id, s.label FROM analysis an"
+        " JOIN dichotomous_data d ON d.outcome_id = an.outcome_id AND d.variant <> an.variant AND d.events IS NOT NULL"
+        " JOIN arm a ON a.id = d.arm_id JOIN study s ON s.id = a.study_id WHERE an.review_id = :id"
+    ), {"id": review_id}).all()
     for target in results.values():
-        target.explanations = explain_difference(target, [label for _, label in included], rows, corrections)
+        others = sorted(label for analysis_id, label in alternatives if analysis_id == target.analysis_id)
+        target.explanations = explain_difference(target, [label for _, label in included], rows, corrections, others)
 
 
-def explain_difference(result: AnalysisResult, included: list[str], rows: list[dict], corrections) -> list[str]:
+def explain_difference(
+    result: AnalysisResult, included: list[str], rows: list[dict], corrections, alternatives: list[str] = ()
+) -> list[str]:
     """Sentences on why the store's chosen estimate and the published one differ (empty: no published result)."""
     published = result.published
     if published is None:
@@ -332,6 +344,11 @@ def explain_difference(result: AnalysisResult, included: list[str], rows: list[d
             reasons.append(
                 f"table 1 misprints {study}'s {role} n as {printed} ({corrected} randomised); the review may have used the misprinted denominator"
             )
+    if alternatives:
+        reasons.append(
+            f"other reports of this outcome exist for {', '.join(alternatives)} (another data cut-off or CI level);"
+            " the review may have used one of them"
+        )
     if published["model"] and chosen.k and published["model"] != chosen.model:
         reasons.append(f"the review's rule picks the {chosen.model}-effect model on these data; the review reported {published['model']} effects")
     if (

@@ -107,6 +107,8 @@ def test_differences_from_the_published_review_are_explained(loaded):
     assert any("129" in r and "179" in r for r in run["orr"].explanations)
     assert any("103 vs 91" in r for r in run["ae_discontinuation"].explanations)
     assert not any("misprint" in r for r in run["pfs"].explanations)  # an HR does not use the arm sizes
+    # outcomes.csv holds PFS_alt / PFS_alt2 rows (interim cut-offs, other CI levels) for three trials.
+    assert any("other reports" in r and "GMMG-HD7, IKEMA, IMROZ" in r for r in run["pfs"].explanations)
 
 
 def test_subgroups_are_pooled_separately_with_a_test_for_differences(loaded):
