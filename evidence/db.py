@@ -23,6 +23,11 @@ def resolve_url(url: str | None = None) -> str:
     return url or os.environ.get(ENV_VAR) or DEFAULT_URL
 
 
+def engine_name(url: str) -> str:
+    """"duckdb" or "postgresql" (the SQLAlchemy backend name of a URL)."""
+    return sa.engine.make_url(url).get_backend_name()
+
+
 def is_duckdb(url: str) -> bool:
     return sa.engine.make_url(url).get_backend_name() == "duckdb"
 

@@ -1,18 +1,17 @@
-"""`evidence pool`: run every planned analysis of a review and store the run.
+"""`evidence pool`: run every planned analysis of one or many reviews and store the runs.
 
-The `analysis_input` view gives one row per analysis and study; analyses that
+The `analysis_input` view gives one row per analysis and study. Analyses that
 share their conventions (measure, fixed-effect method, tau² estimator, level,
-model rule) are pooled in one vectorised call; both models are stored for every
-analysis, the one the review's rule picks is marked `chosen`; subgroups are
-pooled on their own with the test for subgroup differences. Everything is
-written back in one transaction, beside what the published review printed.
+model rule) are pooled in one vectorised call, whatever their review; both
+models are stored for every analysis and the one the review's rule picks is
+marked `chosen`; subgroups are pooled on their own with the test for subgroup
+differences. Results are written back column-wise through the engines' bulk
+paths in one transaction, and set beside what the published review printed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -21,12 +20,19 @@ import numpy as np
 import sqlalchemy as sa
 
 from . import __version__, schema
+from .bulk import allocate_ids, insert_columns, read_columns
 from .db import friendly_errors
 from .reviews import resolve_review
 
 PRESET = "revman5"
 MODELS = ("fixed", "random")
 DICHOTOMOUS_MEASURES = ("RR", "OR", "RD", "PETO")
+NOT_ASSIGNED = "(not assigned)"
+INPUT_COLUMNS = ("analysis_id", "review_id", "study_id", "study", "subgroup", "e_events", "e_total", "c_events",
+                 "c_total", "yi", "se", "participants", "derived_from_percent")
+NUMERIC_INPUTS = ("e_events", "e_total", "c_events", "c_total", "yi", "se", "participants")
+# Columns of pooled_result / subgroup_result that hold whole numbers.
+INTEGER_COLUMNS = ("k", "participants", "events_experimental", "events_control", "q_df")
 
 
 @dataclass
@@ -54,21 +60,6 @@ class ModelResult:
 
 
 @dataclass
-class StudyRow:
-    study_id: int
-    study: str
-    subgroup: str | None
-    model: str
-    te: float | None
-    se: float | None
-    estimate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    weight: float | None
-    estimable: bool
-
-
-@dataclass
 class AnalysisResult:
     analysis_id: int
     analysis: str
@@ -77,14 +68,13 @@ class AnalysisResult:
     measure: str
     method: str
     subgroup_variable: str | None
-    conventions: dict[str, Any]
     models: list[ModelResult]
-    studies: list[StudyRow] = field(default_factory=list)
     subgroups: dict[str, list[ModelResult]] = field(default_factory=dict)
     subgroup_tests: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
     published: dict[str, Any] | None = None
     published_subgroups: dict[str, dict[str, Any]] = field(default_factory=dict)
     explanations: list[str] = field(default_factory=list)
+    review_id: int | None = None
 
     @property
     def chosen(self) -> ModelResult:
@@ -107,168 +97,309 @@ class PoolRun:
                 out.append({
                     "analysis": a.analysis, "outcome": a.outcome, "measure": a.measure, "method": a.method,
                     **asdict(m), "run_id": self.run_id, "published": a.published,
-                    "subgroups": {name: asdict(next(x for x in ms if x.model == m.model)) for name, ms in a.subgroups.items()} or None,
+                    "subgroups": {name: asdict(next(x for x in ms if x.model == m.model))
+                                  for name, ms in a.subgroups.items()} or None,
                     "subgroup_test": a.subgroup_tests.get(m.model),
                     "explanations": a.explanations,
                 })
         return out
 
 
-def _num(value) -> float | None:
-    """A float for storage and JSON: None for NaN/inf (an estimate that does not exist)."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+# ---------------------------------------------------------------- computing
+
+class _Columns(dict):
+    """Result rows column-wise: {column: list of arrays}, joined once at the end."""
+
+    def add(self, **columns) -> None:
+        for name, values in columns.items():
+            self.setdefault(name, []).append(np.asarray(values))
+
+    def joined(self) -> dict[str, np.ndarray]:
+        return {name: np.concatenate(parts) for name, parts in self.items()}
 
 
-def _int(value) -> int | None:
-    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else int(value)
+@dataclass
+class Computation:
+    """Everything one pooling pass computed, column-wise, ready to be written."""
+
+    pooled: dict[str, np.ndarray]  # one row per analysis and model
+    subgroups: dict[str, np.ndarray]  # one row per analysis, subgroup and model
+    tests: dict[str, np.ndarray]  # one row per analysis with subgroups and model
+    studies: dict[str, np.ndarray]  # one row per input row, with both models' weights
 
 
-@dataclass(frozen=True)
-class _Unit:
-    """Something pooled on its own: a whole analysis, or one subgroup of it."""
+def _group_total(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Sum per group (n,), NaN where any value is missing or the group is empty."""
+    missing = np.bincount(group, weights=np.isnan(values), minlength=n) > 0
+    count = np.bincount(group, minlength=n)
+    total = np.bincount(group, weights=np.nan_to_num(values), minlength=n)
+    return np.where(missing | (count == 0), np.nan, total)
 
-    analysis_id: int
-    subgroup: str | None  # None: the whole analysis
 
-
-def _pool_units(config: tuple, units: list[_Unit], rows_by_unit: dict[_Unit, list[dict]]):
-    """Pool all units sharing one configuration in a single vectorised call."""
+def _pool_call(config: tuple, inputs: dict[str, np.ndarray], rows: np.ndarray, group: np.ndarray, n_groups: int):
+    """One vectorised pooling call for the given input rows, grouped into n_groups units."""
     from .pooling import generic_effects, pool, pool_dichotomous
 
     measure, method, tau2, level, rule = config
-    flat, group = [], []
-    for index, unit in enumerate(units):
-        flat.extend(rows_by_unit.get(unit, []))
-        group.extend([index] * len(rows_by_unit.get(unit, [])))
-    group = np.asarray(group, dtype=np.intp)
-    options = dict(n_groups=len(units), model=rule, tau2_method=tau2, level=level, preset=PRESET)
+    options = dict(n_groups=n_groups, model=rule, tau2_method=tau2, level=level, preset=PRESET)
     if measure in DICHOTOMOUS_MEASURES:
-        counts = [np.asarray([r[c] for r in flat], dtype=float) for c in ("e_events", "e_total", "c_events", "c_total")]
-        measure_for_pool = "OR" if measure == "PETO" else measure
-        result = pool_dichotomous(*counts, group, measure=measure_for_pool, method=method, **options)
-    else:
-        effects = generic_effects(
-            np.asarray([r["yi"] for r in flat], dtype=float), se=np.asarray([r["se"] for r in flat], dtype=float),
-            measure=measure,
-        )
-        result = pool(effects, group, **options)
-    return flat, group, result
+        counts = [inputs[c][rows] for c in ("e_events", "e_total", "c_events", "c_total")]
+        return pool_dichotomous(*counts, group, measure="OR" if measure == "PETO" else measure, method=method, **options)
+    effects = generic_effects(inputs["yi"][rows], se=inputs["se"][rows], measure=measure)
+    return pool(effects, group, **options)
 
 
-def _model_results(result, g: int, rows: list[dict]) -> list[ModelResult]:
-    het = result.heterogeneity
-    uses_random = bool(result.uses_random[g])
-    participants = sum(r["participants"] for r in rows if r["participants"] is not None) if rows else None
-    if rows and any(r["participants"] is None for r in rows):
-        participants = None
-    def events(column):
-        values = [r[column] for r in rows]
-        return int(sum(values)) if values and all(v is not None for v in values) else None
-
-    out = []
+def _summaries(result, inputs, rows, group, n_groups) -> dict[str, np.ndarray]:
+    """Both models' summaries of n_groups units, as columns of 2 * n_groups rows (fixed first)."""
+    het, natural = result.heterogeneity, result.conventions.to_natural
+    per_unit = {
+        "k": het.k.astype(float),
+        "participants": _group_total(inputs["participants"][rows], group, n_groups),
+        "events_experimental": _group_total(inputs["e_events"][rows], group, n_groups),
+        "events_control": _group_total(inputs["c_events"][rows], group, n_groups),
+        "q": het.q, "q_df": np.where(het.k > 0, het.q_df, np.nan), "q_p": het.q_p, "i2": het.i2, "tau2": result.tau2,
+    }
+    columns = _Columns()
     for model in MODELS:
         summary = getattr(result, model)
-        out.append(ModelResult(
-            model=model, chosen=(model == "random") == uses_random, k=int(het.k[g]),
-            participants=participants, events_experimental=events("e_events"), events_control=events("c_events"),
-            estimate=_num(result.conventions.to_natural(summary.te[g])),
-            ci_low=_num(result.conventions.to_natural(summary.ci_low[g])),
-            ci_high=_num(result.conventions.to_natural(summary.ci_high[g])),
-            te=_num(summary.te[g]), se=_num(summary.se[g]), statistic=_num(summary.z[g]), p=_num(summary.p[g]),
-            q=_num(het.q[g]), q_df=_int(het.q_df[g]) if het.k[g] else None, q_p=_num(het.q_p[g]),
-            i2=_num(het.i2[g]), tau2=_num(result.tau2[g]),
-        ))
-    return out
+        columns.add(
+            model=np.full(n_groups, model), chosen=(model == "random") == result.uses_random,
+            estimate=natural(summary.te), ci_low=natural(summary.ci_low), ci_high=natural(summary.ci_high),
+            te=summary.te, se=summary.se, statistic=summary.z, p=summary.p, **per_unit,
+        )
+    c = result.conventions
+    joined = columns.joined()
+    size = 2 * n_groups
+    joined.update(
+        measure=np.full(size, c.measure), scale=np.full(size, c.scale), method=np.full(size, c.fixed_method),
+        tau2_method=np.full(size, c.tau2_method), ci_method=np.full(size, c.ci_method),
+        zero_cell_rule=np.full(size, c.zero_cell_rule), preset=np.full(size, c.preset), level=np.full(size, c.level),
+    )
+    return joined
 
 
-def _inputs_hash(rows: list[dict]) -> str:
-    canonical = json.dumps(rows, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]]) -> Computation:
+    """Pool every analysis in `analyses` from the input rows (column-wise, as read from analysis_input).
+
+    analyses: dicts with id, measure, method, tau2_method, level, rule (the model rule's name)
+    and subgroup; inputs: INPUT_COLUMNS arrays of one length, rows of those analyses.
+    """
+    from .pooling.subgroups import subgroup_differences
+
+    analysis_ids = np.array([a["id"] for a in analyses], dtype=np.int64)
+    order = np.argsort(analysis_ids)
+    row_analysis = order[np.searchsorted(analysis_ids[order], inputs["analysis_id"].astype(np.int64))]
+    configs: dict[tuple, int] = {}
+    config_of = np.array([configs.setdefault(
+        (a["measure"], a["method"], a["tau2_method"], float(a["level"]), a["rule"]), len(configs)) for a in analyses])
+    has_subgroup = np.array([bool(a["subgroup"]) for a in analyses])
+    pooled, subgroups, tests, studies = _Columns(), _Columns(), _Columns(), _Columns()
+    for config, c in configs.items():
+        members = np.flatnonzero(config_of == c)
+        local = np.full(len(analyses), -1)
+        local[members] = np.arange(len(members))
+        rows = np.flatnonzero(local[row_analysis] >= 0)
+        group = local[row_analysis[rows]]
+        result = _pool_call(config, inputs, rows, group, len(members))
+        summary = _summaries(result, inputs, rows, group, len(members))
+        pooled.add(analysis_id=np.tile(analysis_ids[members], 2), **summary)
+        natural = result.conventions.to_natural
+        studies.add(
+            analysis_id=analysis_ids[row_analysis[rows]], study_id=inputs["study_id"][rows],
+            te=result.studies.yi, se=result.studies.se, estimate=natural(result.studies.yi),
+            ci_low=natural(result.study_ci_low), ci_high=natural(result.study_ci_high),
+            weight_fixed=result.fixed.weight, weight_random=result.random.weight, estimable=result.studies.estimable,
+        )
+        split = rows[has_subgroup[row_analysis[rows]]]
+        if len(split):
+            units: dict[tuple, int] = {}
+            labels = [value or NOT_ASSIGNED for value in inputs["subgroup"][split]]
+            sub_group = np.array([units.setdefault((a, v), len(units)) for a, v in zip(row_analysis[split], labels)])
+            sub_result = _pool_call(config, inputs, split, sub_group, len(units))
+            sub_summary = _summaries(sub_result, inputs, split, sub_group, len(units))
+            parent_analysis = np.array([a for a, _ in units])
+            subgroups.add(analysis_id=np.tile(analysis_ids[parent_analysis], 2),
+                          subgroup=np.tile(np.array([v for _, v in units], dtype=object), 2), **sub_summary)
+            parents, parent_of_unit = np.unique(parent_analysis, return_inverse=True)
+            for model in MODELS:
+                summary_of = getattr(sub_result, model)
+                test = subgroup_differences(summary_of.te, summary_of.se, parent_of_unit, len(parents))
+                tests.add(analysis_id=analysis_ids[parents], model=np.full(len(parents), model),
+                          q=test.q, df=test.df, p=test.p)
+    return Computation(pooled.joined(), subgroups.joined(), tests.joined(), studies.joined())
+
+
+# ---------------------------------------------------------------- reading and writing
+
+def _read_inputs(connection: sa.Connection, review_ids: list[int]) -> dict[str, np.ndarray]:
+    statement = sa.text(
+        f"SELECT {', '.join(INPUT_COLUMNS)} FROM analysis_input WHERE review_id IN :ids ORDER BY analysis_id, study_id"
+    ).bindparams(sa.bindparam("ids", value=review_ids, expanding=True))
+    return read_columns(connection, statement, NUMERIC_INPUTS)
+
+
+def _read_analyses(connection: sa.Connection, review_ids: list[int]) -> list[dict[str, Any]]:
+    a, o, r = schema.Analysis, schema.Outcome, schema.Review
+    statement = (
+        sa.select(a.id, a.review_id, a.name, a.label, a.measure, a.method, a.model, a.tau2_method, a.level,
+                  a.subgroup, o.name.label("outcome"), r.model_rule)
+        .join(o, o.id == a.outcome_id).join(r, r.id == a.review_id)
+        .where(a.review_id.in_(review_ids)).order_by(a.id)
+    )
+    analyses = [dict(row) for row in connection.execute(statement).mappings()]
+    for analysis in analyses:
+        analysis["rule"] = analysis["model_rule"] if analysis["model"] == "rule" else analysis["model"]
+    return analyses
+
+
+def _inputs_hashes(inputs: dict[str, np.ndarray], review_ids: list[int]) -> dict[int, str]:
+    """sha256 of each review's input rows (in analysis, study order): equal hashes, equal inputs."""
+    reviews = inputs["review_id"].astype(np.int64)
+    order = np.argsort(reviews, kind="stable")
+    bounds = np.searchsorted(reviews[order], review_ids, side="left"), np.searchsorted(reviews[order], review_ids, side="right")
+    hashes = {}
+    for review_id, start, stop in zip(review_ids, *bounds):
+        rows = order[start:stop]
+        digest = hashlib.sha256()
+        for name in INPUT_COLUMNS:
+            values = inputs[name][rows]
+            digest.update(name.encode())
+            digest.update(values.tobytes() if values.dtype.kind == "f" else "\x1f".join(map(str, values)).encode())
+        hashes[review_id] = digest.hexdigest()
+    return hashes
+
+
+def _write(connection: sa.Connection, computation: Computation, run_of_analysis: dict[int, int]) -> None:
+    """Bulk-write the results; their ids come from the tables' own sequence defaults."""
+    lookup_ids = np.array(sorted(run_of_analysis), dtype=np.int64)
+    lookup_runs = np.array([run_of_analysis[a] for a in lookup_ids.tolist()], dtype=np.int64)
+    for model, columns in ((schema.PooledResult, computation.pooled), (schema.SubgroupResult, computation.subgroups),
+                           (schema.SubgroupTest, computation.tests), (schema.StudyResult, computation.studies)):
+        if not columns or not len(columns["analysis_id"]):
+            continue
+        run_ids = lookup_runs[np.searchsorted(lookup_ids, columns["analysis_id"].astype(np.int64))]
+        insert_columns(connection, model.__table__, {**columns, "run_id": run_ids})
+
+
+def pool_reviews(
+    engine: sa.Engine, reviews: list[str] | None = None, *, describe: bool = True, timings: dict | None = None
+) -> list[PoolRun]:
+    """Pool every planned analysis of the named reviews (default: all) in one pass; one stored run per review.
+
+    describe=False skips building the per-analysis summaries and explanations
+    (the benchmark's re-pool of thousands of analyses needs only the tables).
+    timings, when given, receives the seconds spent reading, pooling and writing.
+    """
+    clock = _Clock(timings)
+    with friendly_errors(), engine.begin() as connection:
+        known = dict(connection.execute(sa.select(schema.Review.slug, schema.Review.id)).all())
+        if reviews is None:
+            selected = dict(sorted(known.items()))
+        else:
+            for slug in reviews:
+                if slug not in known:
+                    resolve_review(connection, slug)  # raises NotFoundError naming the reviews there are
+            selected = {slug: known[slug] for slug in reviews}
+        review_ids = list(selected.values())
+        analyses = _read_analyses(connection, review_ids)
+        inputs = _read_inputs(connection, review_ids)
+        clock.lap("read")
+        computation = compute(inputs, analyses)
+        clock.lap("pool")
+
+        run_ids = allocate_ids(connection, "analysis_run", len(review_ids))
+        hashes = _inputs_hashes(inputs, review_ids)
+        latest_update = dict(connection.execute(
+            sa.select(schema.ReviewUpdate.review_id, sa.func.max(schema.ReviewUpdate.id))
+            .group_by(schema.ReviewUpdate.review_id)).all())
+        insert_columns(connection, schema.AnalysisRun.__table__, {
+            "id": run_ids, "review_id": review_ids,
+            "review_update_id": [latest_update.get(r) for r in review_ids],
+            "software_version": [__version__] * len(review_ids), "preset": [PRESET] * len(review_ids),
+            "inputs_hash": [hashes[r] for r in review_ids],
+        })
+        run_of_review = dict(zip(review_ids, run_ids))
+        run_of_analysis = {a["id"]: run_of_review[a["review_id"]] for a in analyses}
+        _write(connection, computation, run_of_analysis)
+        clock.lap("write")
+        if not describe:
+            return [PoolRun(run_of_review[r], slug, PRESET, hashes[r], []) for slug, r in selected.items()]
+        results = _describe(computation, analyses)
+        _attach_published(connection, results)
+        _explain(connection, review_ids, results, inputs)
+    return [
+        PoolRun(run_of_review[r], slug, PRESET, hashes[r], [x for a, x in results.items() if x.review_id == r])
+        for slug, r in selected.items()
+    ]
+
+
+class _Clock:
+    """Seconds between laps, into a caller's dict (or nowhere)."""
+
+    def __init__(self, timings: dict | None):
+        import time
+
+        self._now, self.timings = time.perf_counter, timings
+        self._last = self._now()
+
+    def lap(self, name: str) -> None:
+        now = self._now()
+        if self.timings is not None:
+            self.timings[name] = now - self._last
+        self._last = now
 
 
 def pool_review(engine: sa.Engine, review: str | None = None) -> PoolRun:
-    """Pool every planned analysis of the review, store the run, and return it."""
-    from .pooling.subgroups import subgroup_differences
+    """Pool every planned analysis of one review (the only one when none is named) and store the run."""
+    with friendly_errors(), engine.connect() as connection:
+        _, slug = resolve_review(connection, review)
+    return pool_reviews(engine, [slug])[0]
 
-    with friendly_errors(), engine.begin() as connection:
-        review_id, slug = resolve_review(connection, review)
-        rule_of_review = connection.execute(
-            sa.select(schema.Review.model_rule).where(schema.Review.id == review_id)
-        ).scalar_one()
-        analyses = connection.execute(
-            sa.select(schema.Analysis.__table__, schema.Outcome.name.label("outcome"))
-            .join(schema.Outcome, schema.Outcome.id == schema.Analysis.outcome_id)
-            .where(schema.Analysis.review_id == review_id)
-            .order_by(schema.Analysis.id)
-        ).mappings().all()
-        rows = [dict(r) for r in connection.execute(
-            sa.text("SELECT * FROM analysis_input WHERE review_id = :id ORDER BY analysis_id, study"), {"id": review_id}
-        ).mappings()]
 
-        rows_by_unit: dict[_Unit, list[dict]] = defaultdict(list)
-        units_by_config: dict[tuple, list[_Unit]] = defaultdict(list)
-        for an in analyses:
-            config = (an["measure"], an["method"], an["tau2_method"], an["level"],
-                      rule_of_review if an["model"] == "rule" else an["model"])
-            units_by_config[config].append(_Unit(an["id"], None))
-            mine = [r for r in rows if r["analysis_id"] == an["id"]]
-            rows_by_unit[_Unit(an["id"], None)] = mine
-            if an["subgroup"]:
-                for value in sorted({r["subgroup"] or "(not assigned)" for r in mine}):
-                    unit = _Unit(an["id"], value)
-                    units_by_config[config].append(unit)
-                    rows_by_unit[unit] = [r for r in mine if (r["subgroup"] or "(not assigned)") == value]
+def _models_from(columns: dict[str, np.ndarray], index: np.ndarray) -> list[ModelResult]:
+    """ModelResult objects for the given rows of a column-wise summary table."""
+    out = []
+    for i in index:
+        values = {}
+        for name in ModelResult.__dataclass_fields__:
+            value = columns[name][i]
+            if name == "model":
+                values[name] = str(value)
+            elif name == "chosen":
+                values[name] = bool(value)
+            elif name in INTEGER_COLUMNS:
+                values[name] = None if value != value else int(value)
+            else:
+                values[name] = None if value != value else float(value)
+        out.append(ModelResult(**values))
+    return out
 
-        results: dict[int, AnalysisResult] = {}
-        for an in analyses:
-            results[an["id"]] = AnalysisResult(
-                an["id"], an["name"], an["label"], an["outcome"], an["measure"], an["method"], an["subgroup"], {}, []
-            )
-        for config, units in units_by_config.items():
-            flat, group, result = _pool_units(config, units, rows_by_unit)
-            conventions = result.conventions
-            for g, unit in enumerate(units):
-                target = results[unit.analysis_id]
-                models = _model_results(result, g, rows_by_unit[unit])
-                if unit.subgroup is not None:
-                    target.subgroups[unit.subgroup] = models
-                    continue
-                target.models = models
-                target.conventions = {
-                    "measure": target.measure, "scale": conventions.scale, "method": conventions.fixed_method,
-                    "tau2_method": conventions.tau2_method, "ci_method": conventions.ci_method,
-                    "zero_cell_rule": conventions.zero_cell_rule, "preset": conventions.preset, "level": conventions.level,
-                }
-                for i in np.flatnonzero(group == g):
-                    row = flat[i]
-                    for model in MODELS:
-                        target.studies.append(StudyRow(
-                            row["study_id"], row["study"], row["subgroup"], model,
-                            _num(result.studies.yi[i]), _num(result.studies.se[i]),
-                            _num(conventions.to_natural(result.studies.yi[i])),
-                            _num(conventions.to_natural(result.study_ci_low[i])),
-                            _num(conventions.to_natural(result.study_ci_high[i])),
-                            _num(getattr(result, model).weight[i]), bool(result.studies.estimable[i]),
-                        ))
-        for target in results.values():
-            if target.subgroups:
-                names = list(target.subgroups)
-                for m_index, model in enumerate(MODELS):
-                    te = [target.subgroups[n][m_index].te for n in names]
-                    se = [target.subgroups[n][m_index].se for n in names]
-                    test = subgroup_differences(
-                        np.array(te, dtype=float), np.array(se, dtype=float), np.zeros(len(names), np.intp), 1
-                    )
-                    target.subgroup_tests[model] = {"q": _num(test.q[0]), "df": int(test.df[0]), "p": _num(test.p[0])}
 
-        _attach_published(connection, results)
-        _explain(connection, review_id, results, rows)
-        inputs_hash = _inputs_hash(rows)
-        run_id = _write_run(connection, review_id, inputs_hash, list(results.values()))
-    return PoolRun(run_id, slug, PRESET, inputs_hash, list(results.values()))
+def _describe(computation: Computation, analyses: list[dict[str, Any]]) -> dict[int, AnalysisResult]:
+    """Per-analysis summaries (both models, subgroups, tests) for printing and JSON."""
+    by_analysis = defaultdict(list)
+    for i, analysis_id in enumerate(computation.pooled["analysis_id"].tolist()):
+        by_analysis[analysis_id].append(i)
+    subgroup_rows = defaultdict(lambda: defaultdict(list))
+    if computation.subgroups:
+        for i, (analysis_id, name) in enumerate(zip(computation.subgroups["analysis_id"].tolist(),
+                                                     computation.subgroups["subgroup"].tolist())):
+            subgroup_rows[analysis_id][name].append(i)
+    results = {}
+    for a in analyses:
+        result = AnalysisResult(a["id"], a["name"], a["label"], a["outcome"], a["measure"], a["method"],
+                                a["subgroup"], _models_from(computation.pooled, by_analysis[a["id"]]),
+                                review_id=a["review_id"])
+        for name, index in sorted(subgroup_rows[a["id"]].items()):
+            result.subgroups[name] = _models_from(computation.subgroups, index)
+        results[a["id"]] = result
+    if computation.tests:
+        t = computation.tests
+        for analysis_id, model, q, df, p in zip(t["analysis_id"].tolist(), t["model"].tolist(), t["q"].tolist(),
+                                                t["df"].tolist(), t["p"].tolist()):
+            results[analysis_id].subgroup_tests[model] = {
+                "q": None if q != q else q, "df": int(df), "p": None if p != p else p}
+    return results
 
 
 def _attach_published(connection: sa.Connection, results: dict[int, AnalysisResult]) -> None:
@@ -288,45 +419,59 @@ def _attach_published(connection: sa.Connection, results: dict[int, AnalysisResu
             results[p["analysis_id"]].published_subgroups[p["subgroup"]] = entry
 
 
-def _explain(connection: sa.Connection, review_id: int, results: dict[int, AnalysisResult], rows: list[dict]) -> None:
-    """Say why a recomputed result differs from the published one, from what the store knows."""
-    included = connection.execute(
-        sa.select(schema.Study.id, schema.Study.label)
-        .where(schema.Study.review_id == review_id, schema.Study.status == "included")
-        .order_by(schema.Study.label)
-    ).all()
-    corrections = connection.execute(
-        sa.select(schema.Study.label, schema.Arm.role, schema.Correction.field, schema.Correction.printed,
-                  schema.Correction.corrected)
+def _explain(connection: sa.Connection, review_ids: list[int], results: dict[int, AnalysisResult], inputs) -> None:
+    """Say why each recomputed result differs from the published one, from what the store knows."""
+    with_published = [r for r in results.values() if r.published is not None]
+    if not with_published:
+        return
+    included = defaultdict(list)
+    for review_id, label in connection.execute(
+        sa.select(schema.Study.review_id, schema.Study.label)
+        .where(schema.Study.review_id.in_(review_ids), schema.Study.status == "included").order_by(schema.Study.label)
+    ).all():
+        included[review_id].append(label)
+    corrections = defaultdict(list)
+    for review_id, study, role, column, printed, corrected in connection.execute(
+        sa.select(schema.Correction.review_id, schema.Study.label, schema.Arm.role, schema.Correction.field,
+                  schema.Correction.printed, schema.Correction.corrected)
         .join(schema.Arm, schema.Arm.id == schema.Correction.row_id)
         .join(schema.Study, schema.Study.id == schema.Arm.study_id)
-        .where(schema.Correction.table_name == "arm", schema.Correction.review_id == review_id)
-    ).all()
+        .where(schema.Correction.table_name == "arm", schema.Correction.review_id.in_(review_ids))
+    ).all():
+        corrections[review_id].append((study, role, column, printed, corrected))
     # Other reports of the same quantity (an interim cut-off, a CI at another level) per analysis.
-    alternatives = connection.execute(sa.text(
+    alternatives = defaultdict(list)
+    for analysis_id, label in connection.execute(sa.text(
         "SELECT DISTINCT an.id, s.label FROM analysis an"
         " JOIN contrast_estimate ce ON ce.outcome_id = an.outcome_id AND ce.variant <> an.variant AND ce.estimate IS NOT NULL"
-        " JOIN study s ON s.id = ce.study_id WHERE an.review_id = :id"
+        " JOIN study s ON s.id = ce.study_id WHERE an.review_id IN :ids"
         " UNION SELECT DISTINCT an.id, s.label FROM analysis an"
         " JOIN dichotomous_data d ON d.outcome_id = an.outcome_id AND d.variant <> an.variant AND d.events IS NOT NULL"
-        " JOIN arm a ON a.id = d.arm_id JOIN study s ON s.id = a.study_id WHERE an.review_id = :id"
-    ), {"id": review_id}).all()
-    for target in results.values():
-        others = sorted(label for analysis_id, label in alternatives if analysis_id == target.analysis_id)
-        target.explanations = explain_difference(target, [label for _, label in included], rows, corrections, others)
+        " JOIN arm a ON a.id = d.arm_id JOIN study s ON s.id = a.study_id WHERE an.review_id IN :ids"
+    ).bindparams(sa.bindparam("ids", expanding=True)), {"ids": review_ids}).all():
+        alternatives[analysis_id].append(label)
+    studies = defaultdict(list)
+    for analysis_id, study, derived in zip(inputs["analysis_id"].tolist(), inputs["study"].tolist(),
+                                           inputs["derived_from_percent"].tolist()):
+        studies[analysis_id].append((study, bool(derived)))
+    for result in with_published:
+        result.explanations = explain_difference(
+            result, included[result.review_id], studies[result.analysis_id], corrections[result.review_id],
+            sorted(alternatives[result.analysis_id]),
+        )
 
 
 def explain_difference(
-    result: AnalysisResult, included: list[str], rows: list[dict], corrections, alternatives: list[str] = ()
+    result: AnalysisResult, included: list[str], studies: list[tuple[str, bool]], corrections, alternatives=()
 ) -> list[str]:
-    """Sentences on why the store's chosen estimate and the published one differ (empty: no published result)."""
+    """Sentences on why the store's chosen estimate and the published one differ.
+
+    studies: (label, derived from a percentage) of each study with data in this analysis.
+    """
     published = result.published
-    if published is None:
-        return []
-    mine = [r for r in rows if r["analysis_id"] == result.analysis_id]
     chosen = result.chosen
     reasons = []
-    with_data = sorted({r["study"] for r in mine})
+    with_data = sorted({study for study, _ in studies})
     without = [s for s in included if s not in with_data]
     if published["k"] is not None and chosen.k != published["k"]:
         reasons.append(
@@ -335,14 +480,15 @@ def explain_difference(
         )
     elif published["k"] is None and without:
         reasons.append(f"the review does not say how many trials it pooled; no sourced value for {', '.join(without)}")
-    derived = sum(1 for r in mine if r["derived_from_percent"])
+    derived = sum(1 for _, is_derived in studies if is_derived)
     if derived:
-        reasons.append(f"{derived} of {len(mine)} trials' counts are derived from rounded percentages (may be off by one)")
+        reasons.append(f"{derived} of {len(studies)} trials' counts are derived from rounded percentages (may be off by one)")
     for study, role, column, printed, corrected in corrections:
         # A misprinted arm size matters where the arm's total is a denominator.
         if result.measure in DICHOTOMOUS_MEASURES and study in with_data and column == "randomised_n":
             reasons.append(
-                f"table 1 misprints {study}'s {role} n as {printed} ({corrected} randomised); the review may have used the misprinted denominator"
+                f"table 1 misprints {study}'s {role} n as {printed} ({corrected} randomised);"
+                " the review may have used the misprinted denominator"
             )
     if alternatives:
         reasons.append(
@@ -350,16 +496,20 @@ def explain_difference(
             " the review may have used one of them"
         )
     if published["model"] and chosen.k and published["model"] != chosen.model:
-        reasons.append(f"the review's rule picks the {chosen.model}-effect model on these data; the review reported {published['model']} effects")
+        reasons.append(f"the review's rule picks the {chosen.model}-effect model on these data;"
+                       f" the review reported {published['model']} effects")
     if (
         published["events_experimental"] is not None and chosen.events_experimental is not None
-        and (published["events_experimental"], published["events_control"]) != (chosen.events_experimental, chosen.events_control)
+        and (published["events_experimental"], published["events_control"])
+        != (chosen.events_experimental, chosen.events_control)
     ):
         reasons.append(
             f"the review counts {published['events_experimental']} vs {published['events_control']} events;"
             f" the sourced data give {chosen.events_experimental} vs {chosen.events_control}"
         )
-    if chosen.estimate is not None and published["estimate"] is not None:
+    if chosen.estimate is None:
+        reasons.insert(0, "cannot be recomputed: no trial has sourced data for this outcome")
+    elif published["estimate"] is not None:
         same = all(
             published[key] is not None and round(getattr(chosen, key), 2) == round(published[key], 2)
             for key in ("estimate", "ci_low", "ci_high")
@@ -368,33 +518,4 @@ def explain_difference(
             return ["reproduces the published estimate and CI to 2 decimals"]
         if not reasons:
             reasons.append("differs with the same trials; no data-level reason found (check the published analysis)")
-    elif chosen.estimate is None:
-        reasons.insert(0, "cannot be recomputed: no trial has sourced data for this outcome")
     return reasons
-
-
-def _write_run(connection: sa.Connection, review_id: int, inputs_hash: str, results: list[AnalysisResult]) -> int:
-    run_id = connection.execute(
-        sa.insert(schema.AnalysisRun)
-        .values(review_id=review_id, software_version=__version__, preset=PRESET, inputs_hash=inputs_hash,
-                review_update_id=sa.select(sa.func.max(schema.ReviewUpdate.id))
-                .where(schema.ReviewUpdate.review_id == review_id).scalar_subquery())
-        .returning(schema.AnalysisRun.id)
-    ).scalar_one()
-    pooled, subgroups, tests, studies = [], [], [], []
-    for r in results:
-        base = {"run_id": run_id, "analysis_id": r.analysis_id}
-        for m in r.models:
-            pooled.append({**base, **asdict(m), **r.conventions})
-        for name, models in r.subgroups.items():
-            for m in models:
-                subgroups.append({**base, "subgroup": name, **asdict(m), **r.conventions})
-        for model, test in r.subgroup_tests.items():
-            tests.append({**base, "model": model, **test})
-        for s in r.studies:
-            studies.append({**base, **{k: v for k, v in asdict(s).items() if k not in ("study", "subgroup")}})
-    for table, values in ((schema.PooledResult, pooled), (schema.SubgroupResult, subgroups),
-                          (schema.SubgroupTest, tests), (schema.StudyResult, studies)):
-        if values:
-            connection.execute(sa.insert(table), values)
-    return run_id

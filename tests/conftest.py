@@ -21,9 +21,15 @@ _names = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """A throwaway PostgreSQL for the session; skipped with the reason where none can start (never in CI)."""
+    """PostgreSQL for the session: the server at $EVIDENCE_TEST_POSTGRES_URL (a URL to its maintenance
+    database; test databases are created beside it), else a throwaway one started from the installed
+    binaries; skipped with the reason where none can start (never in CI)."""
     from evidence.testing import postgres
 
+    given = os.environ.get("EVIDENCE_TEST_POSTGRES_URL")
+    if given:
+        yield postgres.External(given)
+        return
     try:
         server = postgres.start()
     except RuntimeError as error:
@@ -37,7 +43,7 @@ def postgres_server():
 @pytest.fixture
 def postgres_url(postgres_server) -> str:
     """A fresh, empty PostgreSQL database."""
-    name = f"evidence_test_{next(_names)}"
+    name = f"evidence_test_{os.getpid()}_{next(_names)}"
     engine = sa.create_engine(postgres_server.url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(sa.text(f"CREATE DATABASE {name}"))

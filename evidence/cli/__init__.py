@@ -128,6 +128,19 @@ def sql(
 
 
 @app.command()
+def export(
+    out: Path = typer.Option(..., "--out", help="folder to write into (created if missing)"),
+    fmt: str = typer.Option("csv", "--format", help="csv, parquet or xlsx"),
+    review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
+) -> None:
+    """Write every table and view of a review: one file per table (csv, parquet) or one workbook (xlsx)."""
+    from evidence.export import export_review
+
+    result = export_review(_engine(read_only=True), review, fmt, out)
+    typer.echo(f"exported review {result.review!r}: {len(result.files)} file(s), {sum(result.rows.values())} rows, in {out}")
+
+
+@app.command()
 def meta(
     csv_path: Path = typer.Argument(..., metavar="FILE.csv", help="one study per row; the header decides the input kind"),
     measure: Optional[str] = typer.Option(None, "--measure", help="RR, OR, RD, PETO, MD, SMD, HR or GENERIC"),

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import yaml
 
 from .. import __version__, schema
+from ..bulk import allocate_ids, insert_columns
 from ..db import friendly_errors
 from ..errors import AlreadyLoadedError, InputError
 from ..schema.analyses import FIXED_METHODS, MODEL_CHOICES, MODELS
@@ -246,141 +247,175 @@ def check_references(rows: dict[str, list[Row]]) -> None:
             raise row.error("level", f"{row['level']} is not a level between 0 and 1")
 
 
-def _insert(connection: sa.Connection, table: sa.Table, row: Row | None, values: dict[str, Any]) -> int | None:
-    """Insert one row and return its id; a constraint the database enforces becomes an InputError."""
-    statement = sa.insert(table).values(**values)
-    if "id" in table.c:
-        statement = statement.returning(table.c.id)
+def _write_table(connection: sa.Connection, model, rows: list[dict[str, Any]], where: str) -> list[int]:
+    """Bulk-insert `rows` (dicts with the same keys) into the model's table; return their new ids in order."""
+    table = model.__table__
+    if not rows:
+        return []
+    ids = allocate_ids(connection, table.name, len(rows)) if "id" in table.c else []
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    if ids:
+        columns["id"] = ids
     try:
-        result = connection.execute(statement)
-    except sa.exc.IntegrityError as error:
-        where = f"{row.path}: row {row.line}" if row else "review.yaml"
-        detail = str(error.orig).splitlines()[0]
+        insert_columns(connection, table, columns)
+    except sa.exc.DBAPIError as error:
+        detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise InputError(f"{where}: rejected by the database: {detail}") from None
-    return result.scalar_one() if "id" in table.c else None
+    return ids
 
 
 def load_seed(engine: sa.Engine, folder: str | Path) -> LoadResult:
     """Load a seed folder in one transaction; a second load of the same content changes nothing."""
-    seed = read_seed(folder)
-    slug = seed.review["slug"]
+    return load_seeds(engine, [folder])[0]
+
+
+def load_seeds(engine: sa.Engine, folders: list[str | Path]) -> list[LoadResult]:
+    """Load several seed folders in one transaction, each table in one bulk write.
+
+    Every folder is read and checked before anything is written. On PostgreSQL a
+    transaction-scoped advisory lock per review slug makes two loads of the same
+    review wait for each other: the second then finds the first one's content.
+    """
+    seeds = [read_seed(folder) for folder in folders]
+    slugs = [seed.review["slug"] for seed in seeds]
+    if len(set(slugs)) != len(slugs):
+        raise InputError(f"two folders of this load hold the same review slug: {sorted(s for s in slugs if slugs.count(s) > 1)[0]!r}")
+    results: dict[str, LoadResult] = {}
     with friendly_errors(), engine.begin() as connection:
-        existing = connection.execute(
-            sa.select(schema.Review.id).where(schema.Review.slug == slug)
-        ).scalar_one_or_none()
-        if existing is not None:
-            previous = connection.execute(
-                sa.select(schema.SeedLoad.content_hash, schema.SeedLoad.path)
-                .join(schema.ReviewUpdate, schema.ReviewUpdate.id == schema.SeedLoad.review_update_id)
-                .where(schema.ReviewUpdate.review_id == existing)
-            ).all()
-            if any(h == seed.content_hash for h, _ in previous):
-                return LoadResult(slug, loaded=False)
-            raise AlreadyLoadedError(
-                f"review {slug!r} is already in the store, loaded from different content"
-                f" ({', '.join(p for _, p in previous) or 'another source'}); nothing was changed"
-            )
-        counts = _write(connection, seed)
-    return LoadResult(slug, loaded=True, counts=counts)
+        if connection.dialect.name == "postgresql":
+            for slug in sorted(slugs):
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:slug))"), {"slug": f"evidence-review:{slug}"})
+        previous = connection.execute(
+            sa.select(schema.Review.slug, schema.SeedLoad.content_hash, schema.SeedLoad.path)
+            .join(schema.ReviewUpdate, schema.ReviewUpdate.review_id == schema.Review.id)
+            .join(schema.SeedLoad, schema.SeedLoad.review_update_id == schema.ReviewUpdate.id, isouter=True)
+            .where(schema.Review.slug.in_(slugs))
+        ).all()
+        loaded_before: dict[str, list[tuple[str | None, str | None]]] = {}
+        for slug, content, path in previous:
+            loaded_before.setdefault(slug, []).append((content, path))
+        new = []
+        for seed in seeds:
+            slug = seed.review["slug"]
+            if slug not in loaded_before:
+                new.append(seed)
+            elif any(content == seed.content_hash for content, _ in loaded_before[slug]):
+                results[slug] = LoadResult(slug, loaded=False)
+            else:
+                paths = ", ".join(p for _, p in loaded_before[slug] if p) or "another source"
+                raise AlreadyLoadedError(
+                    f"review {slug!r} is already in the store, loaded from different content ({paths}); nothing was changed"
+                )
+        for seed, counts in zip(new, _write(connection, new)):
+            results[seed.review["slug"]] = LoadResult(seed.review["slug"], loaded=True, counts=counts)
+        if new and connection.dialect.name == "postgresql":
+            # Fresh statistics, or the planner joins the views' tables as if they were empty.
+            connection.execute(sa.text("ANALYZE"))
+    return [results[slug] for slug in slugs]
 
 
-def _write(connection: sa.Connection, seed: Seed) -> dict[str, int]:
+def _write(connection: sa.Connection, seeds: list[Seed]) -> list[dict[str, int]]:
+    """Write every table of every seed, parents before children, one bulk insert per table."""
     from scipy.stats import norm
 
-    s, r = schema, seed.review
-    reported = r.get("reported_participants") or {}
-    review_id = _insert(connection, s.Review.__table__, None, {
-        "slug": r["slug"], "title": r["title"], "question": r.get("question"), "authors": r.get("authors"),
-        "corresponding_author": r.get("corresponding_author"), "affiliation": r.get("affiliation"),
-        "year": r.get("year"), "language": r.get("language"), "software": r.get("software"),
-        "alpha": r.get("alpha", 0.05), "model_rule": r.get("model_rule", "fixed_if_homogeneous"),
-        "model_rule_text": r.get("model_rule_text"), "bias_tool": r.get("bias_tool"),
-        "reported_participants": reported.get("total"),
-        "reported_participants_experimental": reported.get("experimental"),
-        "reported_participants_control": reported.get("control"),
-        "reported_participants_source": reported.get("source"), "notes": r.get("notes"),
-    })
-    update_id = _insert(connection, s.ReviewUpdate.__table__, None, {
-        "review_id": review_id, "number": 0, "label": "original review", "searched_to": r.get("searched_to"),
-    })
-    _insert(connection, s.SeedLoad.__table__, None, {
-        "review_update_id": update_id, "path": str(seed.path), "content_hash": seed.content_hash,
-        "software_version": __version__,
-    })
-    for position, criterion in enumerate(r.get("eligibility") or [], start=1):
-        _insert(connection, s.EligibilityCriterion.__table__, None, {
-            "review_id": review_id, "kind": criterion["kind"], "text": criterion["text"], "position": position,
+    s = schema
+    review_rows = []
+    for seed in seeds:
+        r = seed.review
+        reported = r.get("reported_participants") or {}
+        review_rows.append({
+            "slug": r["slug"], "title": r["title"], "question": r.get("question"), "authors": r.get("authors"),
+            "corresponding_author": r.get("corresponding_author"), "affiliation": r.get("affiliation"),
+            "year": r.get("year"), "language": r.get("language"), "software": r.get("software"),
+            "alpha": float(r.get("alpha", 0.05)), "model_rule": r.get("model_rule", "fixed_if_homogeneous"),
+            "model_rule_text": r.get("model_rule_text"), "bias_tool": r.get("bias_tool"),
+            "reported_participants": reported.get("total"),
+            "reported_participants_experimental": reported.get("experimental"),
+            "reported_participants_control": reported.get("control"),
+            "reported_participants_source": reported.get("source"), "notes": r.get("notes"),
         })
-    rows = seed.rows
-    for row in rows["searches.csv"]:
-        _insert(connection, s.Search.__table__, row, {"review_update_id": update_id, **row.values})
-    for row in rows["flow.csv"]:
-        _insert(connection, s.ReportedFlowCount.__table__, row, {"review_update_id": update_id, **row.values})
+    review_ids = _write_table(connection, s.Review, review_rows, "review.yaml")
+    update_ids = _write_table(connection, s.ReviewUpdate, [
+        {"review_id": review_id, "number": 0, "label": "original review", "searched_to": seed.review.get("searched_to")}
+        for seed, review_id in zip(seeds, review_ids)
+    ], "review.yaml")
+    _write_table(connection, s.SeedLoad, [
+        {"review_update_id": update_id, "path": str(seed.path), "content_hash": seed.content_hash,
+         "software_version": __version__}
+        for seed, update_id in zip(seeds, update_ids)
+    ], "review.yaml")
+    _write_table(connection, s.EligibilityCriterion, [
+        {"review_id": review_id, "kind": c["kind"], "text": c["text"], "position": position}
+        for seed, review_id in zip(seeds, review_ids)
+        for position, c in enumerate(seed.review.get("eligibility") or [], start=1)
+    ], "review.yaml")
 
-    study_ids = {}
-    for row in rows["studies.csv"]:
-        values = {k: v for k, v in row.values.items() if k != "study"}
-        values["status"] = values["status"] or "included"
-        study_ids[row["study"]] = _insert(connection, s.Study.__table__, row, {"review_id": review_id, "label": row["study"], **values})
-    for row in rows["study_attributes.csv"]:
-        _insert(connection, s.StudyAttribute.__table__, row, {
-            "study_id": study_ids[row["study"]], "name": row["name"], "value": row["value"], "source": row["source"],
-        })
-    for row in rows["reports.csv"]:
-        values = {k: v for k, v in row.values.items() if k not in ("study", "report")}
-        _insert(connection, s.Report.__table__, row, {"study_id": study_ids[row["study"]], "label": row["report"], **values})
-    arm_ids = {}
-    for row in rows["arms.csv"]:
-        values = {k: v for k, v in row.values.items() if k not in ("study", "arm")}
-        arm_ids[(row["study"], row["arm"])] = _insert(
-            connection, s.Arm.__table__, row, {"study_id": study_ids[row["study"]], "role": row["arm"], **values}
-        )
-    for row in rows["corrections.csv"]:
-        _insert(connection, s.Correction.__table__, row, {
-            "review_id": review_id, "table_name": "arm", "row_id": arm_ids[(row["study"], row["arm"])],
-            "field": row["field"], "printed": row["printed"], "corrected": row["corrected"],
-            "reason": row["reason"], "source": row["source"],
-        })
-    outcome_ids = {}
-    for row in rows["outcomes.csv"]:
-        values = {k: v for k, v in row.values.items() if k != "outcome"}
-        outcome_ids[row["outcome"]] = _insert(connection, s.Outcome.__table__, row, {"review_id": review_id, "name": row["outcome"], **values})
-    for row in rows["dichotomous.csv"]:
-        _insert(connection, s.DichotomousData.__table__, row, {
-            "outcome_id": outcome_ids[row["outcome"]], "arm_id": arm_ids[(row["study"], row["arm"])],
-            "variant": row["variant"], "events": row["events"], "total": row["total"], "percent": row["percent"],
-            "derived_from_percent": row["derived"], "population": row["population"],
-            "source_ref": row["source_ref"], "source_quote": row["source_quote"],
-        })
-    levels = {row["ci_level"] for row in rows["estimates.csv"] if row["ci_level"] is not None}
+    def rows_of(name: str):
+        """(seed index, row) for every row of one file across the batch."""
+        return [(i, row) for i, seed in enumerate(seeds) for row in seed.rows[name]]
+
+    def keyed(name: str, model, build, key) -> dict:
+        """Write one file's rows; return {(seed index, key): id}."""
+        found = rows_of(name)
+        ids = _write_table(connection, model, [build(i, row) for i, row in found], name)
+        return {(i, key(row)): new_id for (i, row), new_id in zip(found, ids)}
+
+    keyed("searches.csv", s.Search, lambda i, row: {"review_update_id": update_ids[i], **row.values}, lambda row: None)
+    keyed("flow.csv", s.ReportedFlowCount, lambda i, row: {"review_update_id": update_ids[i], **row.values}, lambda row: None)
+    study_ids = keyed("studies.csv", s.Study, lambda i, row: {
+        "review_id": review_ids[i], "label": row["study"], "registry_id": row["registry_id"],
+        "first_author": row["first_author"], "year": row["year"], "design": row["design"], "setting": row["setting"],
+        "status": row["status"] or "included", "source": row["source"],
+    }, lambda row: row["study"])
+    keyed("study_attributes.csv", s.StudyAttribute, lambda i, row: {
+        "study_id": study_ids[i, row["study"]], "name": row["name"], "value": row["value"], "source": row["source"],
+    }, lambda row: None)
+    keyed("reports.csv", s.Report, lambda i, row: {
+        "study_id": study_ids[i, row["study"]], "label": row["report"],
+        **{k: row[k] for k in ("kind", "citation", "year", "doi", "pmid", "url")},
+    }, lambda row: None)
+    arm_ids = keyed("arms.csv", s.Arm, lambda i, row: {
+        "study_id": study_ids[i, row["study"]], "role": row["arm"],
+        **{k: v for k, v in row.values.items() if k not in ("study", "arm")},
+    }, lambda row: (row["study"], row["arm"]))
+    keyed("corrections.csv", s.Correction, lambda i, row: {
+        "review_id": review_ids[i], "table_name": "arm", "row_id": arm_ids[i, (row["study"], row["arm"])],
+        **{k: row[k] for k in ("field", "printed", "corrected", "reason", "source")},
+    }, lambda row: None)
+    outcome_ids = keyed("outcomes.csv", s.Outcome, lambda i, row: {
+        "review_id": review_ids[i], "name": row["outcome"],
+        **{k: v for k, v in row.values.items() if k != "outcome"},
+    }, lambda row: row["outcome"])
+    keyed("dichotomous.csv", s.DichotomousData, lambda i, row: {
+        "outcome_id": outcome_ids[i, row["outcome"]], "arm_id": arm_ids[i, (row["study"], row["arm"])],
+        "derived_from_percent": row["derived"],
+        **{k: row[k] for k in ("variant", "events", "total", "percent", "population", "source_ref", "source_quote")},
+    }, lambda row: None)
+    levels = {row["ci_level"] for _, row in rows_of("estimates.csv") if row["ci_level"] is not None}
     known_levels = set(connection.execute(sa.select(s.CiLevel.level)).scalars())
-    for level in sorted(levels - known_levels):
-        # The exact two-sided quantile: a 98.5% CI is not a 95% CI (POOLING.md).
-        _insert(connection, s.CiLevel.__table__, None, {"level": level, "z": float(norm.ppf(1 - (1 - level) / 2))})
-    for row in rows["estimates.csv"]:
-        _insert(connection, s.ContrastEstimate.__table__, row, {
-            "outcome_id": outcome_ids[row["outcome"]], "study_id": study_ids[row["study"]],
-            **{k: row[k] for k in ("variant", "measure", "estimate", "ci_low", "ci_high", "ci_level",
-                                   "population", "source_ref", "source_quote")},
-        })
-    for row in rows["bias.csv"]:
-        _insert(connection, s.BiasJudgement.__table__, row, {
-            "study_id": study_ids[row["study"]], "tool": r.get("bias_tool") or "RoB 1",
-            **{k: row[k] for k in ("domain", "judgement", "support", "source")},
-        })
-    analysis_ids = {}
-    for row in rows["analyses.csv"]:
-        analysis_ids[row["analysis"]] = _insert(connection, s.Analysis.__table__, row, {
-            "review_id": review_id, "outcome_id": outcome_ids[row["outcome"]], "name": row["analysis"],
-            "label": row["label"], "measure": row["measure"], "method": row["method"], "model": row["model"],
-            "tau2_method": row["tau2"], "level": row["level"], "variant": row["variant"], "subgroup": row["subgroup"],
-        })
-    for row in rows["published_results.csv"]:
-        _insert(connection, s.PublishedResult.__table__, row, {
-            "analysis_id": analysis_ids[row["analysis"]], "subgroup": row["subgroup"], "k": row["k"],
-            "model": row["model"], "estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-            "p_text": row["p"], "i2_text": row["i2"], "q_p_text": row["q_p"],
-            "events_experimental": row["events_experimental"], "events_control": row["events_control"],
-            "source": row["source"],
-        })
-    return {name: len(found) for name, found in rows.items() if found}
+    # The exact two-sided quantile: a 98.5% CI is not a 95% CI (POOLING.md).
+    _write_table(connection, s.CiLevel, [
+        {"level": level, "z": float(norm.ppf(1 - (1 - level) / 2))} for level in sorted(levels - known_levels)
+    ], "estimates.csv")
+    keyed("estimates.csv", s.ContrastEstimate, lambda i, row: {
+        "outcome_id": outcome_ids[i, row["outcome"]], "study_id": study_ids[i, row["study"]],
+        **{k: row[k] for k in ("variant", "measure", "estimate", "ci_low", "ci_high", "ci_level",
+                               "population", "source_ref", "source_quote")},
+    }, lambda row: None)
+    keyed("bias.csv", s.BiasJudgement, lambda i, row: {
+        "study_id": study_ids[i, row["study"]], "tool": seeds[i].review.get("bias_tool") or "RoB 1",
+        **{k: row[k] for k in ("domain", "judgement", "support", "source")},
+    }, lambda row: None)
+    analysis_ids = keyed("analyses.csv", s.Analysis, lambda i, row: {
+        "review_id": review_ids[i], "outcome_id": outcome_ids[i, row["outcome"]], "name": row["analysis"],
+        "label": row["label"], "measure": row["measure"], "method": row["method"], "model": row["model"],
+        "tau2_method": row["tau2"], "level": row["level"], "variant": row["variant"], "subgroup": row["subgroup"],
+    }, lambda row: row["analysis"])
+    keyed("published_results.csv", s.PublishedResult, lambda i, row: {
+        "analysis_id": analysis_ids[i, row["analysis"]], "subgroup": row["subgroup"], "k": row["k"],
+        "model": row["model"], "estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+        "p_text": row["p"], "i2_text": row["i2"], "q_p_text": row["q_p"],
+        "events_experimental": row["events_experimental"], "events_control": row["events_control"],
+        "source": row["source"],
+    }, lambda row: None)
+    return [{name: len(found) for name, found in seed.rows.items() if found} for seed in seeds]

@@ -90,16 +90,16 @@ class _Summary:
 class PooledResult(_Summary, Base):
     __tablename__ = "pooled_result"
     id: Mapped[int] = id_column("pooled_result")
-    run_id: Mapped[int] = fk("analysis_run.id")
-    analysis_id: Mapped[int] = fk("analysis.id")
+    run_id: Mapped[int] = fk("analysis_run.id", index=False)
+    analysis_id: Mapped[int] = fk("analysis.id", index=False)
     __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "model"), one_of("model", MODELS))
 
 
 class SubgroupResult(_Summary, Base):
     __tablename__ = "subgroup_result"
     id: Mapped[int] = id_column("subgroup_result")
-    run_id: Mapped[int] = fk("analysis_run.id")
-    analysis_id: Mapped[int] = fk("analysis.id")
+    run_id: Mapped[int] = fk("analysis_run.id", index=False)
+    analysis_id: Mapped[int] = fk("analysis.id", index=False)
     subgroup: Mapped[str] = mapped_column(Text)
     __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "model", "subgroup"), one_of("model", MODELS))
 
@@ -109,8 +109,8 @@ class SubgroupTest(Base):
 
     __tablename__ = "subgroup_test"
     id: Mapped[int] = id_column("subgroup_test")
-    run_id: Mapped[int] = fk("analysis_run.id")
-    analysis_id: Mapped[int] = fk("analysis.id")
+    run_id: Mapped[int] = fk("analysis_run.id", index=False)
+    analysis_id: Mapped[int] = fk("analysis.id", index=False)
     model: Mapped[str] = mapped_column(Text)
     q: Mapped[float | None] = mapped_column(Double)
     df: Mapped[int | None] = mapped_column(sa.Integer)
@@ -119,22 +119,26 @@ class SubgroupTest(Base):
 
 
 class StudyResult(Base):
-    """A study's own effect and its weight in one model of one analysis of one run."""
+    """A study's own effect in one analysis of one run, and its weight in each model (percent).
+
+    The effect and CI do not depend on the model; only the weight does.
+    """
 
     __tablename__ = "study_result"
     id: Mapped[int] = id_column("study_result")
-    run_id: Mapped[int] = fk("analysis_run.id")
-    analysis_id: Mapped[int] = fk("analysis.id")
-    study_id: Mapped[int] = fk("study.id")
-    model: Mapped[str] = mapped_column(Text)
+    # The unique key's leading columns serve lookups by run: no separate indexes to maintain.
+    run_id: Mapped[int] = fk("analysis_run.id", index=False)
+    analysis_id: Mapped[int] = fk("analysis.id", index=False)
+    study_id: Mapped[int] = fk("study.id", index=False)
     te: Mapped[float | None] = mapped_column(Double)
     se: Mapped[float | None] = mapped_column(Double)
     estimate: Mapped[float | None] = mapped_column(Double)
     ci_low: Mapped[float | None] = mapped_column(Double)
     ci_high: Mapped[float | None] = mapped_column(Double)
-    weight: Mapped[float | None] = mapped_column(Double)
+    weight_fixed: Mapped[float | None] = mapped_column(Double)
+    weight_random: Mapped[float | None] = mapped_column(Double)
     estimable: Mapped[bool] = mapped_column(sa.Boolean)
-    __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "study_id", "model"), one_of("model", MODELS))
+    __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "study_id"),)
 
 
 class PublishedResult(Base):

@@ -60,6 +60,18 @@ class Server:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+@dataclass
+class External:
+    """A server someone else runs, named by a URL to one of its databases."""
+
+    url: str
+
+    def database_url(self, name: str) -> str:
+        import sqlalchemy as sa
+
+        return sa.engine.make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+
 def start() -> Server:
     """Start a server in a temporary folder; raise RuntimeError with the reason if it cannot start."""
     bin_dir = find_bin_dir()

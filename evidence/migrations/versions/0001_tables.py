@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 08:39:39.423781
+Create Date: 2026-11-25 09:15:16.239565
 """
 import sqlalchemy as sa
 from alembic import op
@@ -410,8 +410,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pooled_result')),
     sa.UniqueConstraint('run_id', 'analysis_id', 'model', name=op.f('uq_pooled_result_run_id_analysis_id_model'))
     )
-    op.create_index(op.f('ix_pooled_result_analysis_id'), 'pooled_result', ['analysis_id'], unique=False)
-    op.create_index(op.f('ix_pooled_result_run_id'), 'pooled_result', ['run_id'], unique=False)
     op.create_table('published_result',
     sa.Column('id', sa.Integer(), server_default=sa.text("nextval('published_result_id_seq')"), nullable=False),
     sa.Column('analysis_id', sa.Integer(), nullable=False),
@@ -457,24 +455,20 @@ def upgrade() -> None:
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('analysis_id', sa.Integer(), nullable=False),
     sa.Column('study_id', sa.Integer(), nullable=False),
-    sa.Column('model', sa.Text(), nullable=False),
     sa.Column('te', sa.Double(), nullable=True),
     sa.Column('se', sa.Double(), nullable=True),
     sa.Column('estimate', sa.Double(), nullable=True),
     sa.Column('ci_low', sa.Double(), nullable=True),
     sa.Column('ci_high', sa.Double(), nullable=True),
-    sa.Column('weight', sa.Double(), nullable=True),
+    sa.Column('weight_fixed', sa.Double(), nullable=True),
+    sa.Column('weight_random', sa.Double(), nullable=True),
     sa.Column('estimable', sa.Boolean(), nullable=False),
-    sa.CheckConstraint("model IN ('fixed', 'random')", name=op.f('ck_study_result_model_known')),
     sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_study_result_analysis_id_analysis')),
     sa.ForeignKeyConstraint(['run_id'], ['analysis_run.id'], name=op.f('fk_study_result_run_id_analysis_run')),
     sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_study_result_study_id_study')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_study_result')),
-    sa.UniqueConstraint('run_id', 'analysis_id', 'study_id', 'model', name=op.f('uq_study_result_run_id_analysis_id_study_id_model'))
+    sa.UniqueConstraint('run_id', 'analysis_id', 'study_id', name=op.f('uq_study_result_run_id_analysis_id_study_id'))
     )
-    op.create_index(op.f('ix_study_result_analysis_id'), 'study_result', ['analysis_id'], unique=False)
-    op.create_index(op.f('ix_study_result_run_id'), 'study_result', ['run_id'], unique=False)
-    op.create_index(op.f('ix_study_result_study_id'), 'study_result', ['study_id'], unique=False)
     op.create_table('subgroup_result',
     sa.Column('id', sa.Integer(), server_default=sa.text("nextval('subgroup_result_id_seq')"), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -512,8 +506,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subgroup_result')),
     sa.UniqueConstraint('run_id', 'analysis_id', 'model', 'subgroup', name=op.f('uq_subgroup_result_run_id_analysis_id_model_subgroup'))
     )
-    op.create_index(op.f('ix_subgroup_result_analysis_id'), 'subgroup_result', ['analysis_id'], unique=False)
-    op.create_index(op.f('ix_subgroup_result_run_id'), 'subgroup_result', ['run_id'], unique=False)
     op.create_table('subgroup_test',
     sa.Column('id', sa.Integer(), server_default=sa.text("nextval('subgroup_test_id_seq')"), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -528,8 +520,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subgroup_test')),
     sa.UniqueConstraint('run_id', 'analysis_id', 'model', name=op.f('uq_subgroup_test_run_id_analysis_id_model'))
     )
-    op.create_index(op.f('ix_subgroup_test_analysis_id'), 'subgroup_test', ['analysis_id'], unique=False)
-    op.create_index(op.f('ix_subgroup_test_run_id'), 'subgroup_test', ['run_id'], unique=False)
     op.create_table('screening_decision',
     sa.Column('id', sa.Integer(), server_default=sa.text("nextval('screening_decision_id_seq')"), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
@@ -549,23 +539,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_screening_decision_record_id'), table_name='screening_decision')
     op.drop_table('screening_decision')
-    op.drop_index(op.f('ix_subgroup_test_run_id'), table_name='subgroup_test')
-    op.drop_index(op.f('ix_subgroup_test_analysis_id'), table_name='subgroup_test')
     op.drop_table('subgroup_test')
-    op.drop_index(op.f('ix_subgroup_result_run_id'), table_name='subgroup_result')
-    op.drop_index(op.f('ix_subgroup_result_analysis_id'), table_name='subgroup_result')
     op.drop_table('subgroup_result')
-    op.drop_index(op.f('ix_study_result_study_id'), table_name='study_result')
-    op.drop_index(op.f('ix_study_result_run_id'), table_name='study_result')
-    op.drop_index(op.f('ix_study_result_analysis_id'), table_name='study_result')
     op.drop_table('study_result')
     op.drop_index(op.f('ix_record_search_id'), table_name='record')
     op.drop_index(op.f('ix_record_duplicate_of'), table_name='record')
     op.drop_table('record')
     op.drop_index(op.f('ix_published_result_analysis_id'), table_name='published_result')
     op.drop_table('published_result')
-    op.drop_index(op.f('ix_pooled_result_run_id'), table_name='pooled_result')
-    op.drop_index(op.f('ix_pooled_result_analysis_id'), table_name='pooled_result')
     op.drop_table('pooled_result')
     op.drop_index(op.f('ix_dichotomous_data_report_id'), table_name='dichotomous_data')
     op.drop_index(op.f('ix_dichotomous_data_outcome_id'), table_name='dichotomous_data')

@@ -1,0 +1,1 @@
+"""Benchmarks: library functions behind `evidence bench …`, returning figures as dicts."""

@@ -1,0 +1,136 @@
+"""`evidence export`: every table and view of one review, as CSV, Parquet or a spreadsheet.
+
+Each table's rows are those of the review (found through its foreign keys);
+`ci_level` is shared reference data and goes out whole. Parquet goes through an
+in-memory DuckDB (its COPY writes Parquet without pyarrow), so a PostgreSQL
+store exports the same files as a DuckDB one.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from .db import friendly_errors
+from .errors import InputError
+from .queries import VIEWS
+from .reviews import resolve_review
+
+FORMATS = ("csv", "parquet", "xlsx")
+
+_UPDATE = "JOIN review_update u ON u.id = t.review_update_id WHERE u.review_id = :id"
+_STUDY = "JOIN study s ON s.id = t.study_id WHERE s.review_id = :id"
+_OUTCOME = "JOIN outcome o ON o.id = t.outcome_id WHERE o.review_id = :id"
+_RUN = "JOIN analysis_run r ON r.id = t.run_id WHERE r.review_id = :id"
+_OWN = "WHERE t.review_id = :id"
+
+# How each table and view reaches its review: the FROM tail after "SELECT t.* FROM name t".
+REVIEW_ROWS = {
+    "review": "WHERE t.id = :id",
+    "review_update": _OWN, "eligibility_criterion": _OWN, "study": _OWN, "correction": _OWN, "outcome": _OWN,
+    "analysis": _OWN, "analysis_run": _OWN,
+    "seed_load": _UPDATE, "search": _UPDATE, "reported_flow_count": _UPDATE,
+    "record": "JOIN search se ON se.id = t.search_id JOIN review_update u ON u.id = se.review_update_id WHERE u.review_id = :id",
+    "screening_decision": "JOIN record rec ON rec.id = t.record_id JOIN search se ON se.id = rec.search_id"
+                          " JOIN review_update u ON u.id = se.review_update_id WHERE u.review_id = :id",
+    "study_attribute": _STUDY, "report": _STUDY, "arm": _STUDY, "bias_judgement": _STUDY,
+    "dichotomous_data": _OUTCOME, "contrast_estimate": _OUTCOME, "continuous_data": _OUTCOME,
+    "ci_level": "",
+    "pooled_result": _RUN, "subgroup_result": _RUN, "subgroup_test": _RUN, "study_result": _RUN,
+    "published_result": "JOIN analysis a ON a.id = t.analysis_id WHERE a.review_id = :id",
+    # views
+    "arm_current": _STUDY, "analysis_input": _OWN, "outcome_overview": _OWN, "prisma_flow": _OWN, "latest_result": _OWN,
+}
+
+
+@dataclass
+class Exported:
+    review: str
+    files: list[Path]
+    rows: dict[str, int]
+
+
+def read_review_tables(connection: sa.Connection, review_id: int) -> dict[str, tuple[list[str], list[tuple]]]:
+    """{table or view: (columns, rows)} of one review, tables in creation order, then views."""
+    from . import schema
+
+    out = {}
+    for name in [t.name for t in schema.metadata.sorted_tables] + list(VIEWS):
+        result = connection.execute(sa.text(f"SELECT t.* FROM {name} t {REVIEW_ROWS[name]}"), {"id": review_id})
+        columns = list(result.keys())
+        rows = [tuple(r) for r in result.fetchall()]
+        if "id" in columns and name not in VIEWS:
+            rows.sort(key=lambda r: r[columns.index("id")])
+        out[name] = (columns, rows)
+    return out
+
+
+def export_review(engine: sa.Engine, review: str | None, fmt: str, out: str | Path) -> Exported:
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"{out}: cannot create the output folder: {error.strerror}") from None
+    with friendly_errors(), engine.connect() as connection:
+        review_id, slug = resolve_review(connection, review)
+        tables = read_review_tables(connection, review_id)
+    writers = {"csv": _write_csv, "parquet": _write_parquet, "xlsx": _write_xlsx}
+    files = writers[fmt](tables, out, slug)
+    return Exported(slug, files, {name: len(rows) for name, (_, rows) in tables.items()})
+
+
+def _write_csv(tables, out: Path, slug: str) -> list[Path]:
+    files = []
+    for name, (columns, rows) in tables.items():
+        path = out / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows(rows)
+        files.append(path)
+    return files
+
+
+def _write_parquet(tables, out: Path, slug: str) -> list[Path]:
+    import duckdb
+
+    files = []
+    with duckdb.connect() as scratch:
+        for name, (columns, rows) in tables.items():
+            path = out / f"{name}.parquet"
+            values = list(zip(*rows)) if rows else [()] * len(columns)
+            scratch.register("export_table", {c: np.array(v, dtype=object) for c, v in zip(columns, values)})
+            # A column with no value anywhere has no type to infer: it goes out as text.
+            projection = ", ".join(
+                _quote(c) if any(x is not None for x in v) else f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}"
+                for c, v in zip(columns, values)
+            )
+            scratch.execute(f"COPY (SELECT {projection} FROM export_table) TO '{path}' (FORMAT PARQUET)")
+            scratch.unregister("export_table")
+            files.append(path)
+    return files
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _write_xlsx(tables, out: Path, slug: str) -> list[Path]:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for name, (columns, rows) in tables.items():
+        sheet = workbook.create_sheet(title=name[:31])
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([v.replace(tzinfo=None) if isinstance(v, dt.datetime) else v for v in row])
+    path = out / f"{slug}.xlsx"
+    workbook.save(path)
+    return [path]
