@@ -6,7 +6,9 @@ labels rows):
 - continuous: e_mean, e_sd, e_total, c_mean, c_sd, c_total (measure MD | SMD)
 - estimate with CI: estimate, ci_low, ci_high [, ci_level] (default measure HR; ratios for HR, RR, OR)
 - generic: yi, se or yi, vi (on the analysis scale: log for HR, RR, OR)
-Rows are numbered as lines of the file (the header is row 1). Bad input raises InputError.
+Optional columns: `year` (the order of a cumulative meta-analysis) and any column named
+by `subgroup`. Rows are numbered as lines of the file (the header is row 1). Bad input
+raises InputError.
 """
 
 import csv
@@ -23,11 +25,15 @@ from evidence.pooling import (
     MetaAnalysis,
     continuous_effects,
     effects_from_ci,
+    egger_test,
     generic_effects,
     pool,
-    pool_dichotomous,
+    pool_subgroups,
+    sensitivity,
+    trim_and_fill,
 )
 from evidence.pooling.effects import CONTINUOUS_MEASURES, DICHOTOMOUS_MEASURES, LOG_SCALE_MEASURES
+from evidence.pooling.meta import PoolRows, counts_pooler, effects_pooler
 
 INPUT_COLUMNS = {
     "dichotomous": ("e_events", "e_total", "c_events", "c_total"),
@@ -40,6 +46,7 @@ DEFAULT_MEASURE = {"dichotomous": "RR", "continuous": "MD", "estimate with CI": 
 GENERIC_MEASURES = ("GENERIC", "HR", "RR", "OR", "RD", "MD", "SMD")
 ALLOWED_MEASURES = {"dichotomous": DICHOTOMOUS_MEASURES, "continuous": CONTINUOUS_MEASURES}
 DEFAULT_CI_LEVEL = 0.95
+NOT_ASSIGNED = "(not assigned)"  # subgroup of a study with an empty subgroup cell
 
 
 class _Table:
@@ -144,10 +151,16 @@ def _read_estimate_ci(table: _Table, measure: str) -> list[np.ndarray]:
 
 
 def _measure(table: _Table, kind: str, measure: str | None, method: str | None) -> tuple[str, str]:
+    """The measure and fixed-effect method; --measure PETO means odds ratios by Peto's method."""
     measure = (measure or DEFAULT_MEASURE.get(kind, "GENERIC")).upper()
+    if measure == "PETO" and kind == "dichotomous":
+        if (method or "PETO").upper() != "PETO":
+            raise InputError(f"{table.path}: --measure PETO pools with the Peto method; drop --method {method}")
+        measure, method = "OR", "PETO"
     allowed = ALLOWED_MEASURES.get(kind, GENERIC_MEASURES)
     if measure not in allowed:
-        raise InputError(f"{table.path}: measure {measure} does not fit {kind} input (use one of {', '.join(allowed)})")
+        shown = allowed + ("PETO",) if kind == "dichotomous" else allowed
+        raise InputError(f"{table.path}: measure {measure} does not fit {kind} input (use one of {', '.join(shown)})")
     methods = ("MH", "IV", "PETO") if kind == "dichotomous" else ("IV",)
     method = (method or methods[0]).upper()
     if method not in methods:
@@ -157,10 +170,10 @@ def _measure(table: _Table, kind: str, measure: str | None, method: str | None) 
     return measure, method
 
 
-def _check_options(path, model: str, tau2: str, level: float, preset: str) -> None:
+def _check_options(path, model: str, tau2: str | None, level: float, preset: str) -> None:
     for option, value, known in (("model", model, MODEL_RULES), ("tau2", tau2, TAU2_ESTIMATORS),
                                  ("preset", preset, PRESETS)):
-        if value not in known:
+        if value is not None and value not in known:
             raise InputError(f"{path}: --{option} {value} is not one of {', '.join(known)}")
     if not 0 < level < 1:
         raise InputError(f"{path}: --level {level} is not strictly between 0 and 1")
@@ -172,87 +185,145 @@ def _number(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _report(result: MetaAnalysis, labels: list[str], path: Path) -> dict:
-    """The JSON-safe summary of analysis 0 and its studies."""
-    conventions, het, pooled = result.conventions, result.heterogeneity, result.pooled
+def _pair(values) -> list[float | None] | None:
+    """An interval for JSON, None where it was not computed."""
+    pair = [_number(v) for v in values]
+    return None if pair == [None, None] else pair
+
+
+def _summary(result: MetaAnalysis, g: int, model: str) -> dict:
+    """The JSON-safe summary of analysis g of `result` under model 'fixed' or 'random'."""
+    conventions, het = result.conventions, result.heterogeneity
+    summary = getattr(result, model)
     natural = conventions.to_natural
-    studies = result.studies
+    hartung_knapp = bool(np.isfinite(summary.df[g]))
+    predicts = model == "random" and conventions.prediction
     return {
-        "file": str(path),
-        "k": int(het.k[0]),
+        "k": int(het.k[g]),
         "measure": conventions.measure,
         "scale": conventions.scale,
-        "model": str(result.model[0]),
+        "model": model,
         "model_rule": conventions.model_rule,
         "method": conventions.fixed_method,
         "tau2_method": conventions.tau2_method,
-        "ci_method": conventions.ci_method,
+        "ci_method": conventions.ci_method if hartung_knapp else "z",
         "zero_cell_rule": conventions.zero_cell_rule,
         "level": conventions.level,
         "preset": conventions.preset,
-        "estimate": _number(natural(pooled.te[0])),
-        "ci_low": _number(natural(pooled.ci_low[0])),
-        "ci_high": _number(natural(pooled.ci_high[0])),
-        "te": _number(pooled.te[0]),
-        "se": _number(pooled.se[0]),
-        "te_ci_low": _number(pooled.ci_low[0]),
-        "te_ci_high": _number(pooled.ci_high[0]),
-        "statistic": _number(pooled.z[0]),
-        "df": None,  # a z statistic has none
-        "p": _number(pooled.p[0]),
-        "q": _number(het.q[0]),
-        "q_df": int(het.q_df[0]),
-        "q_p": _number(het.q_p[0]),
-        "i2": _number(het.i2[0]),
-        "tau2": _number(result.tau2[0]),
-        "tau2_ci": None,
-        "i2_ci": None,
-        "pi_low": None,
-        "pi_high": None,
-        "studies": [
-            {
-                "study": label,
-                "te": _number(studies.yi[i]),
-                "se": _number(studies.se[i]),
-                "estimate": _number(natural(studies.yi[i])),
-                "ci_low": _number(natural(result.study_ci_low[i])),
-                "ci_high": _number(natural(result.study_ci_high[i])),
-                "weight": _number(result.study_weight[i]),
-                "estimable": bool(studies.estimable[i]),
-            }
-            for i, label in enumerate(labels)
-        ],
+        "estimate": _number(natural(summary.te[g])),
+        "ci_low": _number(natural(summary.ci_low[g])),
+        "ci_high": _number(natural(summary.ci_high[g])),
+        "te": _number(summary.te[g]),
+        "se": _number(summary.se[g]),
+        "te_ci_low": _number(summary.ci_low[g]),
+        "te_ci_high": _number(summary.ci_high[g]),
+        "statistic": _number(summary.z[g]),
+        "df": int(summary.df[g]) if hartung_knapp else None,  # a z statistic has none
+        "p": _number(summary.p[g]),
+        "q": _number(het.q[g]),
+        "q_df": int(het.q_df[g]),
+        "q_p": _number(het.q_p[g]),
+        "i2": _number(het.i2[g]),
+        "tau2": _number(result.tau2[g]),
+        "tau2_ci": _pair(result.tau2_ci[g]),
+        "i2_ci": _pair(result.i2_ci[g]),
+        "pi_low": _number(natural(result.pi_low[g])) if predicts else None,
+        "pi_high": _number(natural(result.pi_high[g])) if predicts else None,
     }
 
 
+def _studies(result: MetaAnalysis, labels: list[str]) -> list[dict]:
+    natural, studies = result.conventions.to_natural, result.studies
+    return [
+        {
+            "study": label,
+            "te": _number(studies.yi[i]),
+            "se": _number(studies.se[i]),
+            "estimate": _number(natural(studies.yi[i])),
+            "ci_low": _number(natural(result.study_ci_low[i])),
+            "ci_high": _number(natural(result.study_ci_high[i])),
+            "weight": _number(result.study_weight[i]),
+            "estimable": bool(studies.estimable[i]),
+        }
+        for i, label in enumerate(labels)
+    ]
+
+
+def _pooler(table: _Table, kind: str, measure: str, method: str, options: dict) -> PoolRows:
+    """The file's studies as a PoolRows with `options`, read and checked according to the input kind."""
+    if kind == "dichotomous":
+        return counts_pooler(*_read_dichotomous(table), measure=measure, method=method, **options)
+    if kind == "continuous":
+        smd = PRESETS[options["preset"]].smd
+        return effects_pooler(continuous_effects(*_read_continuous(table), measure=measure, smd=smd), **options)
+    if kind == "estimate with CI":
+        estimate, low, high, ci_level = _read_estimate_ci(table, measure)
+        return effects_pooler(effects_from_ci(estimate, low, high, ci_level, measure=measure), **options)
+    yi = table.numbers("yi")
+    spread_field = "se" if kind == "generic (yi, se)" else "vi"
+    spread = table.numbers(spread_field)
+    table.check(spread_field, spread, spread <= 0, "must be positive")
+    return effects_pooler(generic_effects(yi, **{spread_field: spread}, measure=measure), **options)
+
+
 def meta_csv(
-    path, *, measure: str | None = None, method: str | None = None, model: str = "random", tau2: str = "DL",
-    level: float = 0.95, preset: str = "revman5",
+    path, *, measure: str | None = None, method: str | None = None, model: str = "random", tau2: str | None = None,
+    hk: bool | None = None, level: float = 0.95, preset: str = "revman5", subgroup: str | None = None,
+    egger: bool = False, trimfill: bool = False, leave_one_out: bool = False, cumulative: bool = False,
 ) -> dict:
     """Pool the studies of one CSV file (one analysis) and return the JSON-safe result dict.
 
     model is "fixed", "random" or "fixed_if_homogeneous"; method is the fixed-effect method
-    for dichotomous input (MH by default). Raises InputError naming file, row and field.
+    for dichotomous input (MH by default); tau2 and hk (Hartung-Knapp-Sidik-Jonkman) default
+    to the preset's. subgroup names a column whose values split the studies; egger,
+    trimfill, leave_one_out and cumulative add those analyses (cumulative in the order of a
+    `year` column, then of the file). Raises InputError naming file, row and field.
     """
     path = Path(path)
     _check_options(path, model, tau2, level, preset)
     table = _Table(path)
     kind = table.kind()
+    if subgroup is not None and subgroup.strip().lower() not in table.header:
+        raise InputError(f"{path}, row 1 (header): no column {subgroup!r} for --subgroup")
     measure, method = _measure(table, kind, measure, method)
-    options = {"model": model, "tau2_method": tau2, "level": level, "preset": preset}
-    if kind == "dichotomous":
-        result = pool_dichotomous(*_read_dichotomous(table), measure=measure, method=method, **options)
-    elif kind == "continuous":
-        result = pool(continuous_effects(*_read_continuous(table), measure=measure), **options)
-    elif kind == "estimate with CI":
-        estimate, low, high, ci_level = _read_estimate_ci(table, measure)
-        result = pool(effects_from_ci(estimate, low, high, ci_level, measure=measure), **options)
-    else:
-        yi = table.numbers("yi")
-        spread_field = "se" if kind == "generic (yi, se)" else "vi"
-        spread = table.numbers(spread_field)
-        table.check(spread_field, spread, spread <= 0, "must be positive")
-        result = pool(generic_effects(yi, **{spread_field: spread}, measure=measure), **options)
+    options = {"model": model, "tau2_method": tau2, "level": level, "preset": preset,
+               "ci_method": None if hk is None else ("hk" if hk else "z")}
+    pool_rows = _pooler(table, kind, measure, method, options)
+    n = len(table.rows)
+    everything = np.zeros(n, dtype=np.intp)
+    result = pool_rows(np.arange(n), everything, 1)
+    chosen = str(result.model[0])
     labels = ([text or str(number) for number, text in table.cells("study")] if "study" in table.header
               else [str(number) for number, _ in table.rows])
-    return _report(result, labels, path)
+    report = {"file": str(path), **_summary(result, 0, chosen), "studies": _studies(result, labels)}
+    if subgroup is not None:
+        names = [text or NOT_ASSIGNED for _, text in table.cells(subgroup.strip().lower())]
+        split = pool_subgroups(pool_rows, everything, np.array(names, dtype=object))
+        report["subgroups"] = [{"name": str(name), **_summary(split.result, u, chosen)}
+                               for u, name in enumerate(split.subgroup)]
+        test = split.differences(chosen)
+        report["subgroup_test"] = {"q": _number(test.q[0]), "df": int(test.df[0]), "p": _number(test.p[0])}
+    if egger:
+        test = egger_test(result.studies)
+        report["egger"] = {"intercept": _number(test.intercept[0]), "se": _number(test.se[0]),
+                           "statistic": _number(test.statistic[0]),
+                           "df": int(test.df[0]) if np.isfinite(test.df[0]) else None, "p": _number(test.p[0])}
+    if trimfill:
+        filled = trim_and_fill(result.studies, lambda effects, group, n_groups: pool(
+            effects, group, n_groups=n_groups, **options))
+        summary = _summary(filled.result, 0, chosen)
+        report["trimfill"] = {"k0": int(filled.k0[0]), "side": str(filled.side[0]),
+                              **{key: summary[key] for key in ("estimate", "ci_low", "ci_high")}}
+    for wanted, key, resample, order in ((leave_one_out, "leave_one_out", sensitivity.leave_one_out, None),
+                                         (cumulative, "cumulative", sensitivity.cumulative, _years(table))):
+        if wanted:
+            extra = {} if order is None else {"order": order}
+            resampled = resample(pool_rows, everything, 1, **extra)
+            report[key] = [{"study": labels[study], **_summary(resampled.result, m, chosen)}
+                           for m, study in enumerate(resampled.study)]
+    return report
+
+
+def _years(table: _Table) -> np.ndarray | None:
+    """The `year` column (missing years last), or None: the file's order."""
+    return table.numbers("year", default=math.nan) if "year" in table.header else None

@@ -170,8 +170,10 @@ def test_missing_file_raises_input_error(tmp_path):
 @pytest.mark.parametrize(("options", "message"), [
     ({"level": 1.5}, "--level 1.5 is not strictly between 0 and 1"),
     ({"model": "mixed"}, "--model mixed is not one of fixed, random, fixed_if_homogeneous"),
-    ({"tau2": "REML"}, "--tau2 REML is not one of DL"),
-    ({"preset": "modern"}, "--preset modern is not one of revman5"),
+    ({"tau2": "GLMM"}, "--tau2 GLMM is not one of DL, REML, ML, PM, EB, SJ, HE, HS"),
+    ({"preset": "revman6"}, "--preset revman6 is not one of revman5, modern"),
+    ({"subgroup": "alloc"}, "row 1 (header): no column 'alloc' for --subgroup"),
+    ({"measure": "PETO", "method": "MH"}, "--measure PETO pools with the Peto method; drop --method MH"),
     ({"measure": "HR"}, "measure HR does not fit dichotomous input"),
     ({"method": "GLMM"}, "method GLMM does not fit dichotomous input"),
     ({"method": "PETO"}, "method PETO pools odds ratios only"),
@@ -186,3 +188,94 @@ def test_method_is_rejected_for_non_dichotomous_input(tmp_path):
     path = _csv(tmp_path, "yi,vi\n0.1,0.2\n")
     with pytest.raises(InputError, match="method MH does not fit generic"):
         meta_csv(path, method="MH")
+
+
+# dat.bcg (tests/pooling/reference/dat_bcg.csv) as a calculator file, with its allocation as a subgroup.
+BCG_CSV = """study,year,e_events,e_total,c_events,c_total,alloc
+Aronson,1948,4,123,11,139,random
+Ferguson & Simes,1949,6,306,29,303,random
+Rosenthal et al,1960,3,231,11,220,random
+Hart & Sutherland,1977,62,13598,248,12867,random
+Frimodt-Moller et al,1973,33,5069,47,5808,alternate
+Stein & Aronson,1953,180,1541,372,1451,alternate
+Vandiviere et al,1973,8,2545,10,629,random
+TPT Madras,1980,505,88391,499,88391,random
+Coetzee & Berjak,1968,29,7499,45,7277,random
+Rosenthal et al 1961,1961,17,1716,65,1665,systematic
+Comstock et al 1974,1974,186,50634,141,27338,systematic
+Comstock & Webster,1969,5,2498,3,2341,systematic
+Comstock et al 1976,1976,27,16913,29,17854,systematic
+"""
+SUMMARY_KEYS = {"k", "measure", "model", "method", "tau2_method", "ci_method", "level", "preset", "estimate", "ci_low",
+                "ci_high", "te", "se", "te_ci_low", "te_ci_high", "statistic", "df", "p", "q", "q_df", "q_p", "i2",
+                "tau2", "tau2_ci", "i2_ci", "pi_low", "pi_high"}
+
+
+def test_modern_preset_reports_reml_hartung_knapp_and_intervals(tmp_path):
+    # metafor (docs of rma.uni and confint.rma, github wviechtb/metafor@71ae8f5a): REML tau² 0.3132,
+    # log RR -0.7145; Q-profile tau² CI (0.1197, 1.1115). IV, as rma() pools.
+    result = _json_round_trip(meta_csv(_csv(tmp_path, BCG_CSV), method="IV", preset="modern"))
+    assert SUMMARY_KEYS <= set(result)
+    assert (result["tau2_method"], result["ci_method"], result["df"], result["preset"]) == ("REML", "hk", 12, "modern")
+    assert round(result["tau2"], 4) == 0.3132 and round(result["te"], 4) == -0.7145
+    assert [round(x, 4) for x in result["tau2_ci"]] == [0.1197, 1.1115]
+    assert result["pi_low"] < result["ci_low"] < result["estimate"] < result["ci_high"] < result["pi_high"]
+    assert result["te_ci_high"] - result["te"] == pytest.approx(2.1788128296672284 * result["se"], rel=1e-12)  # t_12
+    assert result["i2_ci"][0] < result["i2"] < result["i2_ci"][1]
+
+
+def test_explicit_options_override_the_preset(tmp_path):
+    path = _csv(tmp_path, BCG_CSV)
+    result = _json_round_trip(meta_csv(path, method="IV", preset="modern", tau2="DL", hk=False))
+    assert (result["tau2_method"], result["ci_method"], result["df"]) == ("DL", "z", None)
+    assert round(result["tau2"], 4) == 0.3088  # metafor_bcg.csv: DerSimonian-Laird on dat.bcg
+    revman = _json_round_trip(meta_csv(path, hk=True))
+    assert (revman["ci_method"], revman["df"], revman["pi_low"], revman["tau2_ci"]) == ("hk", 12, None, None)
+    fixed = _json_round_trip(meta_csv(path, model="fixed", preset="modern"))
+    assert (fixed["model"], fixed["ci_method"], fixed["pi_low"]) == ("fixed", "z", None)
+
+
+def test_peto_measure_and_subgroups(tmp_path):
+    result = _json_round_trip(meta_csv(_csv(tmp_path, BCG_CSV), measure="PETO", model="fixed", subgroup="alloc"))
+    assert (result["measure"], result["method"]) == ("OR", "PETO")
+    # metafor rma.peto on dat.bcg (metafor_bcg.csv): log OR -0.4744.
+    assert round(result["te"], 4) == -0.4744
+    names = [s["name"] for s in result["subgroups"]]
+    assert names == ["alternate", "random", "systematic"] and [s["k"] for s in result["subgroups"]] == [2, 7, 4]
+    assert all(SUMMARY_KEYS <= set(s) for s in result["subgroups"])
+    # Q across the subgroup estimates with weights 1/se², df = 2, written out:
+    te = [s["te"] for s in result["subgroups"]]
+    w = [1 / s["se"] ** 2 for s in result["subgroups"]]
+    centre = sum(wi * ti for wi, ti in zip(w, te)) / sum(w)
+    q = sum(wi * (ti - centre) ** 2 for wi, ti in zip(w, te))
+    assert result["subgroup_test"]["q"] == pytest.approx(q, rel=1e-12) and result["subgroup_test"]["df"] == 2
+
+
+def test_egger_trimfill_leave_one_out_and_cumulative(tmp_path):
+    result = _json_round_trip(meta_csv(_csv(tmp_path, BCG_CSV), method="IV", model="fixed", egger=True,
+                                       trimfill=True, leave_one_out=True, cumulative=True))
+    assert set(result["egger"]) == {"intercept", "se", "statistic", "df", "p"} and result["egger"]["df"] == 11
+    # metafor trimfill(rma(yi, vi, method="EE")) on dat.bcg (docs/reference/trimfill.html): 4 on the right, -0.2910.
+    trimfill = result["trimfill"]
+    assert (trimfill["k0"], trimfill["side"]) == (4, "right")
+    assert round(math.log(trimfill["estimate"]), 4) == -0.2910
+    assert [row["study"] for row in result["leave_one_out"]] == [s["study"] for s in result["studies"]]
+    assert all(row["k"] == 12 for row in result["leave_one_out"])
+    # Cumulative by year, ties (1973) in file order; the last step is the whole analysis.
+    assert [row["study"] for row in result["cumulative"]][:3] == ["Aronson", "Ferguson & Simes", "Stein & Aronson"]
+    assert [row["k"] for row in result["cumulative"]] == list(range(1, 14))
+    assert result["cumulative"][-1]["te"] == pytest.approx(result["te"], rel=1e-12)
+
+
+def test_cumulative_without_year_follows_the_file(tmp_path):
+    path = _csv(tmp_path, "study,yi,se\nB,0.2,0.1\nA,0.4,0.2\n")
+    assert [row["study"] for row in meta_csv(path, cumulative=True)["cumulative"]] == ["B", "A"]
+
+
+def test_continuous_smd_follows_the_preset(tmp_path):
+    # Hedges' g of tests/pooling/test_pooling_hand.py: J = 1 - 3/79 under revman5, the exact J under modern.
+    path = _csv(tmp_path, "e_mean,e_sd,e_total,c_mean,c_sd,c_total\n10,2,10,8,3,12\n")
+    revman = meta_csv(path, measure="SMD")
+    modern = meta_csv(path, measure="SMD", preset="modern")
+    assert revman["te"] == pytest.approx(2 / math.sqrt(6.75) * (1 - 3 / 79), rel=1e-12)
+    assert modern["te"] == pytest.approx(2 / math.sqrt(6.75) * 0.9619445337407487, rel=1e-12)  # Gamma(10)/(sqrt(10) Gamma(9.5))

@@ -24,8 +24,10 @@ app = typer.Typer(
 
 
 from evidence.cli.bench import bench_app  # noqa: E402  (Typer only)
+from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
 
 app.add_typer(bench_app, name="bench")
+app.add_typer(screen_app, name="screen")
 
 
 class State:
@@ -75,6 +77,36 @@ def load(path: Path = typer.Argument(..., help="a seed folder (review.yaml and C
         typer.echo(f"loaded review {result.slug!r} from {path}: {rows}")
     else:
         typer.echo(f"review {result.slug!r} was already loaded from this content: nothing changed")
+
+
+review_app = typer.Typer(help="Create and list reviews.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("create")
+def review_create(
+    slug: str = typer.Argument(..., help="short name: lower-case letters, digits, hyphens"),
+    title: str = typer.Option(..., "--title", help="the review's title"),
+) -> None:
+    """Create an empty review, to be filled from search exports."""
+    from evidence.reviews import create_review
+
+    create_review(_engine(), slug, title)
+    typer.echo(f"created review {slug!r}")
+
+
+@review_app.command("list")
+def review_list(as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
+    """List the reviews in the store."""
+    from evidence.cli.format import format_rows
+    from evidence.reviews import list_reviews
+
+    reviews = list_reviews(_engine(read_only=True))
+    if as_json:
+        _echo_json(reviews)
+    else:
+        columns = ["slug", "title", "included_studies", "records", "runs"]
+        typer.echo(format_rows(columns, [tuple(r[c] for c in columns) for r in reviews], "table"))
 
 
 @app.command()
@@ -146,16 +178,24 @@ def meta(
     measure: Optional[str] = typer.Option(None, "--measure", help="RR, OR, RD, PETO, MD, SMD, HR or GENERIC"),
     method: Optional[str] = typer.Option(None, "--method", help="fixed-effect method for dichotomous data: MH, IV or PETO"),
     model: str = typer.Option("random", "--model", help="fixed, random, or fixed_if_homogeneous (the review rule)"),
-    tau2: str = typer.Option("DL", "--tau2", help="tau² estimator"),
+    tau2: Optional[str] = typer.Option(None, "--tau2", help="tau² estimator: DL, REML, PM, ML, SJ, HE, EB or HS (default: the preset's)"),
+    hk: Optional[bool] = typer.Option(None, "--hk/--no-hk", help="Hartung-Knapp-Sidik-Jonkman interval (default: the preset's)"),
     level: float = typer.Option(0.95, "--level", help="confidence level"),
-    preset: str = typer.Option("revman5", "--preset", help="conventions: revman5"),
+    subgroup: Optional[str] = typer.Option(None, "--subgroup", metavar="COLUMN", help="pool each subgroup of this column and test their differences"),
+    preset: str = typer.Option("revman5", "--preset", help="conventions: revman5 (RevMan 5) or modern (REML, HKSJ, prediction and Q-profile intervals)"),
+    egger: bool = typer.Option(False, "--egger", help="add Egger's regression test"),
+    trimfill: bool = typer.Option(False, "--trimfill", help="add trim-and-fill"),
+    leave_one_out: bool = typer.Option(False, "--leave-one-out", help="add a leave-one-out analysis"),
+    cumulative: bool = typer.Option(False, "--cumulative", help="add a cumulative meta-analysis (by the year column, then file order)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Pool one CSV without a database."""
     from evidence.calculator import meta_csv
     from evidence.cli.format import format_meta
 
-    result = meta_csv(csv_path, measure=measure, method=method, model=model, tau2=tau2, level=level, preset=preset)
+    result = meta_csv(csv_path, measure=measure, method=method, model=model, tau2=tau2, hk=hk, level=level,
+                      preset=preset, subgroup=subgroup, egger=egger, trimfill=trimfill, leave_one_out=leave_one_out,
+                      cumulative=cumulative)
     if as_json:
         _echo_json(result)
     else:

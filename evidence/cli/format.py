@@ -106,16 +106,42 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
+def _summary_line(s: dict) -> str:
+    """One pooled summary as text: estimate, CI, test, heterogeneity."""
+    test = f"t({s['df']})" if s.get("df") is not None else "z"
+    line = f"k {s['k']}: {_ci(s['estimate'], s['ci_low'], s['ci_high'])}, {test} p {_p(s['p'])}"
+    if s.get("q") is not None:
+        line += f"; I² {_pct(s['i2'])}, tau² {s['tau2']:.3f}"
+    return line
+
+
 def format_meta(result: dict) -> str:
     rows = [[s.get("study"), _ci(s["estimate"], s["ci_low"], s["ci_high"]) if s["estimable"] else "not estimable",
              "-" if s["weight"] is None else f"{s['weight']:.1f}%"] for s in result["studies"]]
     lines = [table(["study", f"{result['measure']} ({result['level']:.0%} CI)", "weight"], rows), ""]
     lines.append(
-        f"{result['model']} effect ({result['method']}, tau² {result['tau2_method']}, preset {result['preset']}), k = {result['k']}: "
-        f"{_ci(result['estimate'], result['ci_low'], result['ci_high'])}, p {_p(result['p'])}"
+        f"{result['model']} effect ({result['method']}, tau² {result['tau2_method']}, CI {result['ci_method']},"
+        f" preset {result['preset']}), {_summary_line(result)}"
     )
-    lines.append(
-        f"heterogeneity: Q {result['q']:.2f}, df {result['q_df']}, P(Q) {_p(result['q_p'])}, I² {_pct(result['i2'])}, tau² {result['tau2']:.3f}"
-        if result["q"] is not None else "heterogeneity: not estimable"
-    )
+    if result["q"] is not None:
+        lines.append(f"heterogeneity: Q {result['q']:.2f}, df {result['q_df']}, P(Q) {_p(result['q_p'])}")
+    if result.get("tau2_ci"):
+        low, high = result["tau2_ci"]
+        lines.append(f"tau² CI {low:.4f} to {high:.4f}; I² CI {result['i2_ci'][0]:.1f}% to {result['i2_ci'][1]:.1f}%")
+    if result.get("pi_low") is not None:
+        lines.append(f"prediction interval {result['pi_low']:.2f} to {result['pi_high']:.2f}")
+    for sub in result.get("subgroups") or []:
+        lines.append(f"subgroup {sub['name']}: {_summary_line(sub)}")
+    if result.get("subgroup_test"):
+        t = result["subgroup_test"]
+        lines.append(f"test for subgroup differences: Q {t['q']:.2f}, df {t['df']}, p {_p(t['p'])}")
+    if result.get("egger"):
+        e = result["egger"]
+        lines.append(f"Egger's test: intercept {e['intercept']:.3f} (SE {e['se']:.3f}), t({e['df']}) {e['statistic']:.2f}, p {_p(e['p'])}")
+    if result.get("trimfill"):
+        t = result["trimfill"]
+        lines.append(f"trim-and-fill: {t['k0']} studies filled on the {t['side']}: {_ci(t['estimate'], t['ci_low'], t['ci_high'])}")
+    for key, label in (("leave_one_out", "leaving out"), ("cumulative", "adding")):
+        for s in result.get(key) or []:
+            lines.append(f"{label} {s['study']}: {_summary_line(s)}")
     return "\n".join(lines)

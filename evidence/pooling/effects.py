@@ -8,23 +8,22 @@ yi = vi = NaN; pooling gives it weight 0.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
+
+from .distributions import normal_quantile
+from .groups import analysis_index, group_sum
 
 # Measures pooled on the log scale; all others on their own scale.
 LOG_SCALE_MEASURES = frozenset({"RR", "OR", "HR"})
 DICHOTOMOUS_MEASURES = ("RR", "OR", "RD")
 CONTINUOUS_MEASURES = ("MD", "SMD")
+SMD_METHODS = ("revman5", "exact")
 NO_ZERO_CELL_RULE = "none"
 
 
 def scale_of(measure: str) -> str:
     """'log' for ratio measures, 'identity' otherwise."""
     return "log" if measure in LOG_SCALE_MEASURES else "identity"
-
-
-def normal_quantile(level) -> np.ndarray:
-    """Two-sided standard normal quantile of a confidence level: 1.959963984540054 for 0.95."""
-    return stats.norm.ppf(1 - (1 - np.asarray(level, dtype=float)) / 2)
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,10 @@ class StudyEffects:
     def scale(self) -> str:
         return scale_of(self.measure)
 
+    def take(self, rows: np.ndarray) -> "StudyEffects":
+        """The studies at positions `rows` (m,), in that order (a study may repeat)."""
+        return StudyEffects(self.yi[rows], self.vi[rows], self.estimable[rows], self.measure, self.zero_cell_rule)
+
 
 def _as_float(*arrays) -> list[np.ndarray]:
     arrays = [np.asarray(a, dtype=float) for a in arrays]
@@ -55,9 +58,11 @@ def _as_float(*arrays) -> list[np.ndarray]:
 
 def _masked(yi, vi, estimable, measure, zero_cell_rule=NO_ZERO_CELL_RULE) -> StudyEffects:
     """Hide values of inestimable studies so that no NaN or inf can reach a sum."""
-    return StudyEffects(
-        np.where(estimable, yi, np.nan), np.where(estimable, vi, np.nan), estimable, measure, zero_cell_rule
-    )
+    missing = ~estimable
+    if missing.any():
+        yi, vi = np.array(yi, dtype=float), np.array(vi, dtype=float)
+        yi[missing] = vi[missing] = np.nan
+    return StudyEffects(yi, vi, estimable, measure, zero_cell_rule)
 
 
 def check_counts(e_events, e_total, c_events, c_total) -> None:
@@ -67,46 +72,92 @@ def check_counts(e_events, e_total, c_events, c_total) -> None:
             raise ValueError("counts must satisfy 0 <= events <= total and total > 0")
 
 
-def zero_cell_increment(e_events, e_total, c_events, c_total, increment: float = 0.5) -> np.ndarray:
-    """The constant added to each of a study's four cells (n,): `increment` if any cell is 0, else 0."""
-    has_zero = (e_events == 0) | (c_events == 0) | (e_events == e_total) | (c_events == c_total)
-    return np.where(has_zero, increment, 0.0)
-
-
 def uninformative(e_events, e_total, c_events, c_total) -> np.ndarray:
     """Studies with no events in either arm or only events in both (n,): no ratio can be estimated."""
     return ((e_events == 0) & (c_events == 0)) | ((e_events == e_total) & (c_events == c_total))
 
 
-def zero_cell_rule(increment: float) -> str:
-    return f"add {increment:g} to all four cells of a study with a zero cell" if increment else NO_ZERO_CELL_RULE
+ZERO_CELL_TARGETS = ("only0", "if0all", "all", "none")
 
 
-def dichotomous_effects(e_events, e_total, c_events, c_total, measure: str, *, increment: float = 0.5) -> StudyEffects:
+@dataclass(frozen=True)
+class ZeroCells:
+    """Which studies get `increment` added to all four cells, and whether double-zero studies count.
+
+    to: "only0" the studies with a zero cell (RevMan 5, metafor's escalc default); "if0all"
+    every study of an analysis in which any study has a zero cell; "all" every study;
+    "none" no study. drop_double_zero: a study with no events (or only events) in both arms
+    is not estimable for RR and OR (RevMan 5) rather than estimated from its increments.
+    """
+
+    increment: float = 0.5
+    to: str = "only0"
+    drop_double_zero: bool = True
+
+    def __post_init__(self):
+        if self.to not in ZERO_CELL_TARGETS:
+            raise ValueError(f"zero-cell target {self.to!r} is not one of {ZERO_CELL_TARGETS}")
+        if not self.increment >= 0:
+            raise ValueError(f"the zero-cell increment must be >= 0, not {self.increment}")
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, stored with every result."""
+        if self.to == "none" or not self.increment:
+            words = NO_ZERO_CELL_RULE
+        else:
+            whom = {"only0": "a study with a zero cell", "if0all": "every study of an analysis with a zero cell",
+                    "all": "every study"}[self.to]
+            words = f"add {self.increment:g} to all four cells of {whom}"
+        return words if self.drop_double_zero else f"{words}; double-zero studies kept"
+
+    def increments(self, e_events, e_total, c_events, c_total, group=None, n_groups=None) -> np.ndarray:
+        """The constant added to each of a study's four cells (n,); group (n,) matters for "if0all" only."""
+        has_zero = (e_events == 0) | (c_events == 0) | (e_events == e_total) | (c_events == c_total)
+        if self.to == "all":
+            chosen = np.ones(has_zero.shape, bool)
+        elif self.to == "if0all":
+            group, n_groups = analysis_index(group, has_zero.shape[0], n_groups)
+            chosen = (group_sum(has_zero.astype(float), group, n_groups) > 0)[group]
+        else:
+            chosen = has_zero & (self.to == "only0")
+        return np.where(chosen, self.increment, 0.0)
+
+
+REVMAN_ZERO_CELLS = ZeroCells()
+
+
+def dichotomous_effects(
+    e_events, e_total, c_events, c_total, measure: str, *, zero_cells: ZeroCells = REVMAN_ZERO_CELLS, group=None,
+    n_groups: int | None = None,
+) -> StudyEffects:
     """Log RR, log OR or RD per study from 2x2 counts (n,), experimental arm first.
 
-    A study with a zero cell gets `increment` added to all four cells (so n + 2*increment
+    Studies chosen by `zero_cells` get its increment added to all four cells (so n + 2*increment
     per arm). RD keeps the raw difference and uses the incremented cells for its variance
-    only. Double-zero and all-event studies are not estimable for RR and OR.
+    only. Double-zero and all-event studies are not estimable for RR and OR unless
+    zero_cells keeps them; a study whose effect is still undefined (a zero cell without an
+    increment) is not estimable either.
     """
     if measure not in DICHOTOMOUS_MEASURES:
         raise ValueError(f"measure {measure!r} is not one of {DICHOTOMOUS_MEASURES}")
     e_events, e_total, c_events, c_total = _as_float(e_events, e_total, c_events, c_total)
     check_counts(e_events, e_total, c_events, c_total)
-    inc = zero_cell_increment(e_events, e_total, c_events, c_total, increment)
+    inc = zero_cells.increments(e_events, e_total, c_events, c_total, group, n_groups)
     a, b = e_events + inc, e_total - e_events + inc
     c, d = c_events + inc, c_total - c_events + inc
     n1, n2 = a + b, c + d
-    estimable = ~uninformative(e_events, e_total, c_events, c_total)
-    with np.errstate(divide="ignore", invalid="ignore"):  # inestimable rows are masked below
+    kept = np.ones(a.shape, bool)
+    with np.errstate(divide="ignore", invalid="ignore"):  # undefined rows are masked below
         if measure == "OR":
             yi, vi = np.log(a * d / (b * c)), 1 / a + 1 / b + 1 / c + 1 / d
         elif measure == "RR":
             yi, vi = np.log(a / n1) - np.log(c / n2), 1 / a - 1 / n1 + 1 / c - 1 / n2
         else:
             yi, vi = e_events / e_total - c_events / c_total, a * b / n1**3 + c * d / n2**3
-            estimable = np.ones_like(estimable)
-    return _masked(yi, vi, estimable, measure, zero_cell_rule(increment))
+        if measure != "RD" and zero_cells.drop_double_zero:
+            kept = ~uninformative(e_events, e_total, c_events, c_total)
+    return _masked(yi, vi, kept & np.isfinite(yi) & np.isfinite(vi) & (vi > 0), measure, zero_cells.rule)
 
 
 def peto_effects(e_events, e_total, c_events, c_total) -> StudyEffects:
@@ -124,14 +175,24 @@ def peto_effects(e_events, e_total, c_events, c_total) -> StudyEffects:
         return _masked((e_events - expected) / v, 1 / v, v > 0, "OR")
 
 
-def continuous_effects(e_mean, e_sd, e_total, c_mean, c_sd, c_total, measure: str) -> StudyEffects:
-    """MD or SMD (Hedges' g as RevMan 5 computes it) per study (n,).
+def hedges_correction(df) -> np.ndarray:
+    """Hedges' exact small-sample factor J(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)) for m = n1 + n2 - 2."""
+    half = np.asarray(df, dtype=float) / 2
+    return np.exp(special.gammaln(half) - special.gammaln(half - 0.5)) / np.sqrt(half)
 
-    MD: var = sd1²/n1 + sd2²/n2. SMD: pooled SD, J = 1 - 3/(4N - 9),
-    var = N/(n1 n2) + g²/(2(N - 3.94)). A study with zero variance is not estimable.
+
+def continuous_effects(e_mean, e_sd, e_total, c_mean, c_sd, c_total, measure: str, *, smd: str = "revman5") -> StudyEffects:
+    """MD or SMD (Hedges' g) per study (n,).
+
+    MD: var = sd1²/n1 + sd2²/n2. SMD with the pooled SD, N = n1 + n2:
+    - smd="revman5": J = 1 - 3/(4N - 9), var = N/(n1 n2) + g²/(2(N - 3.94)) (RevMan 5);
+    - smd="exact": J = hedges_correction(N - 2), var = 1/n1 + 1/n2 + g²/(2N) (metafor's escalc).
+    A study with zero variance is not estimable.
     """
     if measure not in CONTINUOUS_MEASURES:
         raise ValueError(f"measure {measure!r} is not one of {CONTINUOUS_MEASURES}")
+    if smd not in SMD_METHODS:
+        raise ValueError(f"smd {smd!r} is not one of {SMD_METHODS}")
     e_mean, e_sd, e_total, c_mean, c_sd, c_total = _as_float(e_mean, e_sd, e_total, c_mean, c_sd, c_total)
     if np.any(e_sd < 0) or np.any(c_sd < 0) or np.any(e_total < 2) or np.any(c_total < 2):
         raise ValueError("standard deviations must be >= 0 and each arm needs at least 2 participants")
@@ -142,8 +203,12 @@ def continuous_effects(e_mean, e_sd, e_total, c_mean, c_sd, c_total, measure: st
             yi, vi = difference, e_sd**2 / e_total + c_sd**2 / c_total
         else:
             pooled_sd = np.sqrt(((e_total - 1) * e_sd**2 + (c_total - 1) * c_sd**2) / (n - 2))
-            yi = difference / pooled_sd * (1 - 3 / (4 * n - 9))
-            vi = n / (e_total * c_total) + yi**2 / (2 * (n - 3.94))
+            if smd == "revman5":
+                yi = difference / pooled_sd * (1 - 3 / (4 * n - 9))
+                vi = n / (e_total * c_total) + yi**2 / (2 * (n - 3.94))
+            else:
+                yi = difference / pooled_sd * hedges_correction(n - 2)
+                vi = 1 / e_total + 1 / c_total + yi**2 / (2 * n)
     return _masked(yi, vi, np.isfinite(yi) & (vi > 0), measure)
 
 

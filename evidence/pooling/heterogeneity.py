@@ -1,22 +1,29 @@
-"""Cochran's Q around the fixed-effect estimate, its chi-squared p and I² (RevMan 5 definitions)."""
+"""Cochran's Q around the fixed-effect estimate, its chi-squared p, I² (RevMan 5 definitions),
+and Q-profile confidence intervals for tau² and I² (Viechtbauer 2007, as metafor's confint)."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-from scipy import stats
 
-from .groups import group_sum
+from .distributions import chi2_quantile, chi2_upper_tail
+from .groups import group_sum, zero_where
+from .tau2 import generalised_q_root
 
 
 @dataclass(frozen=True)
 class Heterogeneity:
-    """Per analysis (G,): k estimable studies, Q, its df = k - 1, p of Q, I² in percent."""
+    """Per analysis (G,): k estimable studies, Q, its df = k - 1, I² in percent; q_p the p of Q."""
 
     k: np.ndarray
     q: np.ndarray
     q_df: np.ndarray
-    q_p: np.ndarray
     i2: np.ndarray
+
+    @cached_property
+    def q_p(self) -> np.ndarray:
+        """P(chi²_df >= Q), NaN where df = 0; computed on first use (it costs more than Q itself)."""
+        return chi2_upper_tail(self.q, self.q_df)
 
 
 def heterogeneity(yi, vi, estimable, group, n_groups: int, fixed_te: np.ndarray) -> Heterogeneity:
@@ -26,14 +33,34 @@ def heterogeneity(yi, vi, estimable, group, n_groups: int, fixed_te: np.ndarray)
     MH analysis), so Q, I² and a DerSimonian-Laird tau² all follow it. I² = max(0, (Q - df)/Q),
     0 when df = 0; NaN for an analysis without estimable studies.
     """
-    k = np.bincount(group[estimable], minlength=n_groups)
-    deviation = np.where(estimable, (yi - fixed_te[group]) ** 2 / vi, 0.0)
+    k = np.bincount(group if estimable.all() else group[estimable], minlength=n_groups)
+    deviation = zero_where((yi - fixed_te[group]) ** 2 / vi, ~estimable)
     q = np.where(k > 0, group_sum(deviation, group, n_groups), np.nan)
     q_df = np.maximum(k - 1, 0)
-    has_df = q_df > 0
-    excess = has_df & (q > q_df)  # I² > 0 only here, where Q > 1: no overflow from a tiny Q
+    excess = (q_df > 0) & (q > q_df)  # I² > 0 only here, where Q > 1: no overflow from a tiny Q
     i2 = np.where(k > 0, 0.0, np.nan)
     i2[excess] = (q[excess] - q_df[excess]) / q[excess] * 100
-    q_p = np.full(n_groups, np.nan)
-    q_p[has_df] = stats.chi2.sf(q[has_df], q_df[has_df])
-    return Heterogeneity(k, q, q_df, q_p, i2)
+    return Heterogeneity(k, q, q_df, i2)
+
+
+def q_profile_intervals(yi, vi, group, n_groups: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence intervals (G, 2) for tau² and for I² (percent) from the generalised Q statistic.
+
+    Estimable studies only, yi, vi, group of shape (m,). The tau² limits solve
+    Q(tau²) = chi²_{k-1} quantiles 1 - alpha/2 (lower) and alpha/2 (upper), each 0 where
+    Q(0) is already below; I² limits are 100 tau²/(tau² + s²) with the typical within-study
+    variance s² = (k - 1) S1 / (S1² - S2), w = 1/vi. NaN for analyses with fewer than 2 studies.
+    """
+    k = np.bincount(group, minlength=n_groups)
+    df = np.where(k > 1, k - 1, 0)
+    alpha = 1 - level
+    tau2_ci = np.column_stack([
+        generalised_q_root(yi, vi, group, n_groups, chi2_quantile(1 - alpha / 2, df)),
+        generalised_q_root(yi, vi, group, n_groups, chi2_quantile(alpha / 2, df)),
+    ])
+    w = 1 / vi
+    s1, s2 = group_sum(w, group, n_groups), group_sum(w * w, group, n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        typical = (df * s1 / (s1**2 - s2))[:, None]
+        i2_ci = 100 * tau2_ci / (tau2_ci + typical)
+    return tau2_ci, i2_ci

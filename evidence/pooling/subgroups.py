@@ -1,11 +1,13 @@
-"""Test for subgroup differences across the subgroups of many analyses at once."""
+"""Subgroup analysis of many analyses at once: each subgroup pooled on its own (separate tau²),
+and the test for subgroup differences across the subgroups of each analysis."""
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from .groups import group_sum
+from .distributions import chi2_upper_tail
+from .groups import analysis_index, group_sum
+from .meta import MetaAnalysis, PoolRows
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,34 @@ def subgroup_differences(te, se, parent, n_parents: int) -> SubgroupDifferences:
         deviation = np.where(usable, w * (np.where(usable, te, 0.0) - centre[parent]) ** 2, 0.0)
     q = group_sum(deviation, parent, n_parents)
     df = np.bincount(parent[usable], minlength=n_parents) - 1
-    p = np.full(n_parents, np.nan)
     has_df = df > 0
-    p[has_df] = stats.chi2.sf(q[has_df], df[has_df])
-    q = np.where(has_df, q, np.nan)
-    return SubgroupDifferences(q, np.maximum(df, 0), p)
+    return SubgroupDifferences(np.where(has_df, q, np.nan), np.maximum(df, 0), chi2_upper_tail(q, df))
+
+
+@dataclass(frozen=True)
+class SubgroupAnalysis:
+    """Subgroups of G analyses: one pooled unit per (analysis, subgroup) present, U in all.
+
+    result holds the U units; parent (U,) is each unit's analysis and subgroup (U,) its
+    subgroup label, units ordered by analysis, then label.
+    """
+
+    result: MetaAnalysis
+    parent: np.ndarray
+    subgroup: np.ndarray
+    n_parents: int
+
+    def differences(self, model: str) -> SubgroupDifferences:
+        """The test for subgroup differences (A,) on the units' 'fixed' or 'random' estimates."""
+        summary = getattr(self.result, model)
+        return subgroup_differences(summary.te, summary.se, self.parent, self.n_parents)
+
+
+def pool_subgroups(pool_rows: PoolRows, group, subgroup, n_groups: int | None = None) -> SubgroupAnalysis:
+    """Pool every subgroup of every analysis in one call; studies (n,) with analysis `group` (n,)
+    and a subgroup label `subgroup` (n,) of any sortable type."""
+    group, n_groups = analysis_index(group, np.shape(group)[0], n_groups)
+    labels, label_of = np.unique(np.asarray(subgroup), return_inverse=True)
+    units, unit_of = np.unique(group * len(labels) + label_of, return_inverse=True)
+    result = pool_rows(np.arange(group.shape[0]), unit_of, units.shape[0])
+    return SubgroupAnalysis(result, units // len(labels), labels[units % len(labels)], n_groups)

@@ -7,6 +7,8 @@ import pytest
 
 from evidence.pooling import (
     MODEL_RULES,
+    Heterogeneity,
+    ZeroCells,
     continuous_effects,
     dichotomous_effects,
     effects_from_ci,
@@ -196,11 +198,15 @@ def test_analyses_without_estimable_studies_give_nan_without_warnings():
 
 def test_model_rules():
     # fixed if P(Q) >= 0.10 and I² <= 50%, otherwise random; P(Q) undefined (one study) -> fixed.
+    # Q is chosen so that P(chi²_2 >= Q) = exp(-Q/2) is the wanted p: Q = -2 ln p.
     q_p = np.array([0.5, 0.05, 0.5, np.nan, 0.10])
-    i2 = np.array([10.0, 10.0, 60.0, 0.0, 50.0])
-    assert MODEL_RULES["fixed_if_homogeneous"](q_p, i2).tolist() == [False, True, True, False, False]
-    assert MODEL_RULES["fixed"](q_p, i2).tolist() == [False] * 5
-    assert MODEL_RULES["random"](q_p, i2).tolist() == [True] * 5
+    q_df = np.array([2, 2, 2, 0, 2])
+    het = Heterogeneity(np.array([3, 3, 3, 1, 3]), np.where(q_df > 0, -2 * np.log(q_p), 0.0), q_df,
+                        np.array([10.0, 10.0, 60.0, 0.0, 50.0]))
+    assert_close(het.q_p, q_p, "p", REARRANGED)
+    assert MODEL_RULES["fixed_if_homogeneous"](het).tolist() == [False, True, True, False, False]
+    assert MODEL_RULES["fixed"](het).tolist() == [False] * 5
+    assert MODEL_RULES["random"](het).tolist() == [True] * 5
 
 
 def test_rule_picks_the_model_per_analysis():
@@ -224,8 +230,8 @@ def test_conventions_are_recorded():
 
 
 @pytest.mark.parametrize("options", [
-    {"model": "mixed"}, {"tau2_method": "REML"}, {"preset": "modern"}, {"level": 1.0}, {"method": "GLMM"},
-    {"method": "PETO", "measure": "RR"}, {"measure": "HR"},
+    {"model": "mixed"}, {"tau2_method": "GLMM"}, {"preset": "revman6"}, {"ci_method": "t"}, {"level": 1.0},
+    {"method": "GLMM"}, {"method": "PETO", "measure": "RR"}, {"measure": "HR"},
 ])
 def test_unknown_options_raise_value_error(options):
     with pytest.raises(ValueError):
@@ -236,3 +242,87 @@ def test_unknown_options_raise_value_error(options):
 def test_impossible_counts_raise_value_error(counts):
     with pytest.raises(ValueError):
         pool_dichotomous(*counts)
+
+
+def test_zero_cell_rules_choose_which_studies_get_the_increment():
+    # Study 1: 0/10 vs 4/10 (a zero cell); study 2: 2/10 vs 4/10 (none); analysis 1: study 3 alone, 3/10 vs 5/10.
+    counts = ([0, 2, 3], [10, 10, 10], [4, 4, 5], [10, 10, 10])
+    group = [0, 0, 1]
+    plain_rr = [math.log(0.2 / 0.4), math.log(0.3 / 0.5)]  # studies 2 and 3 without increments
+    only0 = dichotomous_effects(*counts, "RR", group=group)
+    assert_close(only0.yi[1:], plain_rr, "estimate", REARRANGED)
+    # "if0all": every study of analysis 0 gets 0.5 (2.5/11 vs 4.5/11); analysis 1 has no zero cell.
+    if0all = dichotomous_effects(*counts, "RR", zero_cells=ZeroCells(to="if0all"), group=group)
+    assert_close(if0all.yi[1:], [math.log(2.5 / 4.5), plain_rr[1]], "estimate", REARRANGED)
+    # "all" with increment 1: (3/12)/(5/12) for study 2.
+    every = dichotomous_effects(*counts, "RR", zero_cells=ZeroCells(increment=1.0, to="all"), group=group)
+    assert_close(every.yi[1], math.log(3 / 5), "estimate", REARRANGED)
+    assert every.zero_cell_rule == "add 1 to all four cells of every study"
+    # "none": the zero-cell study has no finite log RR and is not estimable (no warning either).
+    none = dichotomous_effects(*counts, "RR", zero_cells=ZeroCells(to="none"))
+    assert none.estimable.tolist() == [False, True, True] and none.zero_cell_rule == "none"
+
+
+def test_double_zero_studies_can_be_kept_with_their_increments():
+    # 0/12 vs 0/15 kept: RR = (0.5/13)/(0.5/16) = 16/13, var = 1/0.5 - 1/13 + 1/0.5 - 1/16.
+    keep = ZeroCells(drop_double_zero=False)
+    effects = dichotomous_effects([2, 0], [10, 12], [4, 0], [10, 15], "RR", zero_cells=keep)
+    assert effects.estimable.tolist() == [True, True]
+    assert_close(effects.yi[1], math.log(16 / 13), "estimate", REARRANGED)
+    assert_close(effects.vi[1], 4 - 1 / 13 - 1 / 16, "se", REARRANGED)
+    assert effects.zero_cell_rule.endswith("double-zero studies kept")
+    result = pool_dichotomous([2, 0], [10, 12], [4, 0], [10, 15], zero_cells=keep)
+    assert result.heterogeneity.k.tolist() == [2] and (result.fixed.weight > 0).all()
+
+
+def test_modern_mantel_haenszel_adds_nothing_to_the_pooled_sums():
+    # Same studies as the RevMan test above: without the increment R = 0 + 1, S = 2 + 2 -> RR 1/4 (metafor's rma.mh).
+    result = pool_dichotomous([0, 2], [10, 10], [4, 4], [10, 10], measure="RR", method="MH", model="fixed",
+                              preset="modern")
+    assert_close(result.fixed.te, [math.log(1 / 4)], "estimate", REARRANGED)
+    # The study-level estimate still gets 0.5 (RR 1/9), as escalc gives it.
+    assert_close(result.studies.yi[0], math.log(1 / 9), "estimate", REARRANGED)
+
+
+def test_mantel_haenszel_without_events_in_one_arm_has_no_estimate():
+    # No events in any experimental arm and no increment: sum R = 0, log(0) is not an estimate.
+    result = pool_dichotomous([0, 0], [10, 12], [3, 4], [10, 12], measure="OR", method="MH", model="fixed",
+                              preset="modern")
+    assert np.isnan(result.fixed.te).all() and np.isnan(result.fixed.se).all()
+
+
+def test_presets_and_explicit_options():
+    effects = generic_effects([0.0, 1.0, 2.0], vi=[0.5, 0.5, 1.0])
+    modern = pool(effects, preset="modern").conventions
+    assert (modern.tau2_method, modern.ci_method, modern.prediction, modern.heterogeneity_ci, modern.preset) == (
+        "REML", "hk", True, True, "modern")
+    revman = pool(effects).conventions
+    assert (revman.tau2_method, revman.ci_method, revman.prediction, revman.heterogeneity_ci) == ("DL", "z", False, False)
+    mixed = pool(effects, preset="modern", tau2_method="DL", ci_method="z", prediction=False).conventions
+    assert (mixed.tau2_method, mixed.ci_method, mixed.prediction, mixed.heterogeneity_ci) == ("DL", "z", False, True)
+    # The DL example above: under HK, se² = sum w*(y - te)² / ((k - 1) sum w*) with w* = 1/(v + 0.25).
+    hk = pool(effects, ci_method="hk")
+    w = np.array([4 / 3, 4 / 3, 4 / 5])
+    scale = np.sum(w * (np.array([0.0, 1.0, 2.0]) - 11 / 13) ** 2) / 2
+    assert_close(hk.random.se, [math.sqrt(scale * 15 / 52)], "se", REARRANGED)
+    assert hk.random.df.tolist() == [2.0] and np.isnan(hk.fixed.df).all()
+
+
+def test_hartung_knapp_falls_back_to_z_for_a_single_study():
+    result = pool(generic_effects([0.4], vi=[0.04]), ci_method="hk", prediction=True)
+    assert np.isnan(result.random.df).all()
+    assert_close(result.random.ci_high, [0.4 + Z95 * 0.2], "ci", REARRANGED)
+    assert_close(result.pi_high, [0.4 + Z95 * 0.2], "ci", REARRANGED)  # tau² = 0
+
+
+def test_revman_and_exact_hedges_g_differ_only_in_the_small_sample_terms():
+    # J exact for m = 20: Gamma(10)/(sqrt(10) Gamma(9.5)) = 0.96194453...; RevMan: 1 - 3/(4*22 - 9).
+    from scipy.special import gamma
+
+    exact = continuous_effects([10], [2], [10], [8], [3], [12], "SMD", smd="exact")
+    j = gamma(10) / (math.sqrt(10) * gamma(9.5))
+    g = 2 / math.sqrt(6.75) * j
+    assert_close(exact.yi, [g], "estimate", REARRANGED)
+    assert_close(exact.vi, [1 / 10 + 1 / 12 + g**2 / 44], "se", REARRANGED)
+    with pytest.raises(ValueError):
+        continuous_effects([10], [2], [10], [8], [3], [12], "SMD", smd="cohen")

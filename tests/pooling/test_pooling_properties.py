@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.pooling import generic_effects, pool, pool_dichotomous
+from evidence.pooling import PRESETS, TAU2_ESTIMATORS, ZeroCells, generic_effects, pool, pool_dichotomous
+from evidence.pooling.effects import ZERO_CELL_TARGETS
 
-from .tolerances import REARRANGED, assert_close
+from .tolerances import CONVERGED, REARRANGED, assert_close
 
 pytestmark = pytest.mark.filterwarnings("error")
 DICHOTOMOUS_METHODS = [("RR", "MH"), ("OR", "MH"), ("RD", "MH"), ("RR", "IV"), ("OR", "IV"), ("RD", "IV"),
@@ -80,18 +81,75 @@ def test_a_single_study_returns_itself(measure, method, tables):
         assert np.isnan(result.pooled.te).all() and result.heterogeneity.k[0] == 0
 
 
+@pytest.mark.parametrize("tau2_method", sorted(TAU2_ESTIMATORS))
+@settings(max_examples=40)
 @given(studies=generic_studies())
-def test_fixed_and_random_agree_when_tau2_is_zero(studies):
+def test_fixed_and_random_agree_when_tau2_is_zero(tau2_method, studies):
     yi, vi = studies
-    result = pool(generic_effects(yi, vi=vi))
+    result = pool(generic_effects(yi, vi=vi), tau2_method=tau2_method)
+    assert result.tau2[0] >= 0
     if result.tau2[0] == 0:
         assert_close(result.random.te, result.fixed.te, "estimate", REARRANGED)
         assert_close(result.random.se, result.fixed.se, "se", REARRANGED)
         assert_close(result.random.weight, result.fixed.weight, "estimate", REARRANGED)
-    # Identical estimates have Q = 0, hence tau² = 0: the two models must coincide.
-    same = pool(generic_effects(np.full_like(yi, yi[0]), vi=vi))
-    assert same.tau2[0] == 0
+    # Identical estimates have no between-study spread: every estimator gives tau² = 0 (SJ up to
+    # the rounding of an unweighted mean: 1e-60 or so).
+    same = pool(generic_effects(np.full_like(yi, yi[0]), vi=vi), tau2_method=tau2_method)
+    assert_close(same.tau2, [0.0], "tau2", REARRANGED)
     assert_close(same.random.te, same.fixed.te, "estimate", REARRANGED)
+
+
+@pytest.mark.parametrize("tau2_method", sorted(TAU2_ESTIMATORS))
+@settings(max_examples=25)
+@given(studies=generic_studies(min_studies=1, max_studies=12), data=st.data())
+def test_every_estimator_pools_many_analyses_as_each_alone(tau2_method, studies, data):
+    # Iterative estimators iterate all analyses together with masks; the answer must not depend on
+    # which other analyses share the call, nor on the order of studies.
+    yi, vi = studies
+    n = len(yi)
+    group = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+    order = np.array(data.draw(st.permutations(range(n))))
+    options = {"tau2_method": tau2_method, "ci_method": "hk", "prediction": True, "heterogeneity_ci": True}
+    together = pool(generic_effects(yi[order], vi=vi[order]), group[order], n_groups=4, **options)
+    for g in range(4):
+        members = group == g
+        if not members.any():
+            assert np.isnan(together.random.te[g])
+            continue
+        alone = pool(generic_effects(yi[members], vi=vi[members]), **options)
+        assert_close(together.tau2[g], alone.tau2[0], "tau2", CONVERGED)
+        for name in ("te", "se", "ci_low", "ci_high"):
+            assert_close(getattr(together.random, name)[g], getattr(alone.random, name)[0], "estimate", CONVERGED)
+        assert_close(together.pi_high[g], alone.pi_high[0], "ci", CONVERGED)
+        assert_close(together.tau2_ci[g], alone.tau2_ci[0], "tau2", CONVERGED)
+
+
+@pytest.mark.parametrize("tau2_method", sorted(TAU2_ESTIMATORS))
+@settings(max_examples=20)
+@given(studies=generic_studies(max_studies=1))
+def test_a_single_study_returns_itself_under_every_estimator(tau2_method, studies):
+    yi, vi = studies
+    result = pool(generic_effects(yi, vi=vi), tau2_method=tau2_method, ci_method="hk", prediction=True)
+    assert result.tau2.tolist() == [0.0]
+    assert_close(result.random.te, yi, "estimate", REARRANGED)
+    assert_close(result.random.se, np.sqrt(vi), "se", REARRANGED)
+    assert_close(result.pi_low, result.random.ci_low, "ci", REARRANGED)
+
+
+@settings(max_examples=60)
+@given(tables=two_by_two_tables(max_studies=6), data=st.data())
+def test_no_zero_cell_rule_or_preset_ever_fails(tables, data):
+    # Any counts, any zero-cell rule, any method and preset: results or NaN, never an error or a warning.
+    zero_cells = ZeroCells(increment=data.draw(st.sampled_from([0.0, 0.5, 1.0])),
+                           to=data.draw(st.sampled_from(ZERO_CELL_TARGETS)),
+                           drop_double_zero=data.draw(st.booleans()))
+    measure, method = data.draw(st.sampled_from(DICHOTOMOUS_METHODS))
+    result = pool_dichotomous(*tables, measure=measure, method=method, zero_cells=zero_cells,
+                              preset=data.draw(st.sampled_from(sorted(PRESETS))),
+                              tau2_method=data.draw(st.sampled_from(sorted(TAU2_ESTIMATORS))))
+    assert result.pooled.p.shape == (1,) and result.study_weight.shape == (len(tables[0]),)
+    estimable = result.studies.estimable
+    assert np.isfinite(result.studies.yi[estimable]).all() and np.isnan(result.studies.yi[~estimable]).all()
 
 
 @pytest.mark.parametrize(("measure", "method"), DICHOTOMOUS_METHODS)

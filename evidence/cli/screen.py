@@ -1,0 +1,140 @@
+"""`evidence screen …`: screening from the terminal or from spreadsheet sheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+screen_app = typer.Typer(help="Screen records: one reviewer at the keyboard, sheets, conflicts, agreement.",
+                         no_args_is_help=True)
+
+REVIEW = typer.Option(None, "--review", help="review slug (needed when the store holds several)")
+STAGE = typer.Option("title_abstract", "--stage", help="title_abstract or full_text")
+KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
+
+
+def _engine(read_only: bool = False):
+    from evidence.cli import _engine as engine
+
+    return engine(read_only)
+
+
+@screen_app.command("next")
+def screen_next(
+    reviewer: str = typer.Option(..., "--reviewer", help="who is screening"),
+    stage: str = STAGE,
+    review: Optional[str] = REVIEW,
+) -> None:
+    """Show the next record you have not screened, take i(nclude) / e(xclude) / m(aybe), and go on.
+
+    s skips a record for now, q quits. Every answer is saved at once.
+    """
+    from evidence.screening import next_record, record_decision
+
+    engine = _engine()
+    skipped: set[int] = set()
+    while True:
+        record = next_record(engine, review, stage, reviewer, skip=skipped)
+        if record is None:
+            later = f"; {len(skipped)} skipped for later" if skipped else ""
+            typer.echo(f"nothing left to screen at this stage{later}")
+            return
+        typer.echo("")
+        typer.echo(f"[{record['remaining']} to go] record {record['id']} ({record['database']} {record['source_key']})")
+        typer.echo(f"  {record['title'] or '(no title)'}")
+        typer.echo(f"  {record['authors'] or ''} {record['year'] or ''} {record['journal'] or ''}".rstrip())
+        if record["abstract"]:
+            typer.echo(f"  {record['abstract']}")
+        answer = typer.prompt("i include / e exclude / m maybe / s skip / q quit", default="s").strip().lower()[:1]
+        if answer == "q":
+            return
+        if answer not in KEYS:
+            skipped.add(record["id"])
+            continue
+        reason = None
+        if answer == "e":
+            reason = typer.prompt("reason", default="" if stage == "title_abstract" else None) or None
+        record_decision(engine, record["id"], stage, reviewer, KEYS[answer], reason)
+
+
+@screen_app.command("decide")
+def screen_decide(
+    record_id: int = typer.Argument(..., help="the record's id"),
+    decision: str = typer.Option(..., "--decision", help="include, exclude or maybe"),
+    reviewer: str = typer.Option(..., "--reviewer", help="who decides"),
+    stage: str = STAGE,
+    reason: Optional[str] = typer.Option(None, "--reason", help="why (one primary reason for a full-text exclusion)"),
+    resolver: bool = typer.Option(False, "--resolver", help="a third reviewer settling a conflict"),
+) -> None:
+    """Record one decision (a resolver's settles a conflict)."""
+    from evidence.screening import record_decision
+
+    record_decision(_engine(), record_id, stage, reviewer, decision, reason, role="resolver" if resolver else "screener")
+    typer.echo(f"recorded: record {record_id}, {stage}, {decision} by {reviewer}")
+
+
+@screen_app.command("sheet")
+def screen_sheet(
+    out: Path = typer.Option(..., "--out", help="CSV file to write"),
+    stage: str = STAGE,
+    review: Optional[str] = REVIEW,
+) -> None:
+    """Write a sheet of the records to screen, for reviewers who work in a spreadsheet."""
+    from evidence.screening import export_sheet
+
+    count = export_sheet(_engine(read_only=True), review, stage, out)
+    typer.echo(f"wrote {count} records to {out}: fill in decision (include/exclude/maybe) and reason")
+
+
+@screen_app.command("import")
+def screen_import(
+    sheet: Path = typer.Argument(..., help="a filled-in sheet"),
+    reviewer: str = typer.Option(..., "--reviewer", help="whose decisions these are"),
+    stage: str = STAGE,
+    review: Optional[str] = REVIEW,
+    resolver: bool = typer.Option(False, "--resolver", help="the decisions of a third reviewer"),
+) -> None:
+    """Record every filled-in decision of a sheet (one transaction; a bad row imports nothing)."""
+    from evidence.screening import import_sheet
+
+    count = import_sheet(_engine(), review, stage, reviewer, sheet, role="resolver" if resolver else "screener")
+    typer.echo(f"recorded {count} decisions by {reviewer}")
+
+
+@screen_app.command("conflicts")
+def screen_conflicts(stage: str = STAGE, review: Optional[str] = REVIEW,
+                     as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
+    """Records the screeners disagree on that no resolver has settled."""
+    from evidence.cli import _echo_json
+    from evidence.screening import conflicts
+
+    found = conflicts(_engine(read_only=True), review, stage)
+    if as_json:
+        _echo_json(found)
+        return
+    for entry in found:
+        decided = ", ".join(f"{who}: {what}" for who, what in entry["decisions"].items())
+        typer.echo(f"record {entry['record_id']} ({entry['source_key']}): {decided} — {entry['title'] or ''}")
+    typer.echo(f"{len(found)} unresolved conflict(s) at {stage}")
+
+
+@screen_app.command("agreement")
+def screen_agreement(review: Optional[str] = REVIEW,
+                     as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
+    """Cohen's kappa and percent agreement per stage and pair of screeners."""
+    from dataclasses import asdict
+
+    from evidence.cli import _echo_json
+    from evidence.cli.format import format_rows
+    from evidence.screening import agreement
+
+    found = agreement(_engine(read_only=True), review)
+    if as_json:
+        _echo_json([asdict(a) for a in found])
+        return
+    rows = [(a.stage, a.reviewer_a, a.reviewer_b, a.records,
+             None if a.percent_agreement is None else round(a.percent_agreement, 1),
+             None if a.kappa is None else round(a.kappa, 3)) for a in found]
+    typer.echo(format_rows(["stage", "reviewer_a", "reviewer_b", "records", "agreement_%", "kappa"], rows, "table"))
