@@ -28,6 +28,9 @@ _STUDY = "JOIN study s ON s.id = t.study_id WHERE s.review_id = :id"
 _OUTCOME = "JOIN outcome o ON o.id = t.outcome_id WHERE o.review_id = :id"
 _RUN = "JOIN analysis_run r ON r.id = t.run_id WHERE r.review_id = :id"
 _OWN = "WHERE t.review_id = :id"
+_SEARCH = "JOIN search se ON se.id = t.search_id JOIN review_update u ON u.id = se.review_update_id WHERE u.review_id = :id"
+_RECORD = ("JOIN record rec ON rec.id = t.record_id JOIN search se ON se.id = rec.search_id"
+           " JOIN review_update u ON u.id = se.review_update_id WHERE u.review_id = :id")
 
 # How each table and view reaches its review: the FROM tail after "SELECT t.* FROM name t".
 REVIEW_ROWS = {
@@ -35,9 +38,11 @@ REVIEW_ROWS = {
     "review_update": _OWN, "eligibility_criterion": _OWN, "study": _OWN, "correction": _OWN, "outcome": _OWN,
     "analysis": _OWN, "analysis_run": _OWN,
     "seed_load": _UPDATE, "search": _UPDATE, "reported_flow_count": _UPDATE,
-    "record": "JOIN search se ON se.id = t.search_id JOIN review_update u ON u.id = se.review_update_id WHERE u.review_id = :id",
-    "screening_decision": "JOIN record rec ON rec.id = t.record_id JOIN search se ON se.id = rec.search_id"
-                          " JOIN review_update u ON u.id = se.review_update_id WHERE u.review_id = :id",
+    "record": _SEARCH, "import_batch": _SEARCH,
+    "rejected_record": "JOIN import_batch b ON b.id = t.import_batch_id JOIN search se ON se.id = b.search_id"
+                       " JOIN review_update u ON u.id = se.review_update_id WHERE u.review_id = :id",
+    "screening_decision": _RECORD, "duplicate_link": _RECORD, "duplicate_candidate": _RECORD,
+    "full_text_retrieval": _RECORD, "record_duplicate": _RECORD, "screening_status": _RECORD,
     "study_attribute": _STUDY, "report": _STUDY, "arm": _STUDY, "bias_judgement": _STUDY,
     "dichotomous_data": _OUTCOME, "contrast_estimate": _OUTCOME, "continuous_data": _OUTCOME,
     "ci_level": "",

@@ -154,3 +154,66 @@ def test_startup_script_prints_a_figure():
                             cwd=SEED.parent.parent, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "evidence --help" in result.stdout and " ms" in result.stdout
+
+
+def test_review_create_and_list(store):
+    assert evidence("review", "create", "new-review", "--title", "A new review", url=store).returncode == 0
+    listed = json.loads(evidence("review", "list", "--json", url=store).stdout)
+    assert [r["slug"] for r in listed] == ["new-review"]
+    assert_one_line_error(evidence("review", "create", "new-review", "--title", "again", url=store), 7, "already exists")
+
+
+def test_export_command(store, tmp_path):
+    evidence("load", str(SEED), url=store)
+    result = evidence("export", "--format", "csv", "--out", str(tmp_path / "out"), url=store)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "analysis_input.csv").exists() and "exported review 'isatuximab-mm'" in result.stdout
+    assert_one_line_error(evidence("export", "--format", "pdf", "--out", str(tmp_path), url=store), 2, "--format 'pdf'")
+
+
+def _screening_store(url: str) -> list[int]:
+    import sqlalchemy as sa
+
+    from evidence import db, schema
+
+    engine = db.create_engine(url)
+    with engine.begin() as c:
+        update = c.execute(sa.select(schema.ReviewUpdate.id)).scalar_one()
+        search = c.execute(sa.insert(schema.Search).values(review_update_id=update, database="PubMed")
+                           .returning(schema.Search.id)).scalar()
+        ids = [c.execute(sa.insert(schema.Record).values(search_id=search, source_key=f"k{i}", title=f"Trial {i}")
+                         .returning(schema.Record.id)).scalar() for i in range(3)]
+    engine.dispose()
+    return ids
+
+
+def test_screen_commands(store, tmp_path):
+    evidence("review", "create", "s", "--title", "S", url=store)
+    ids = _screening_store(store)
+    # The keyboard loop: include the first, skip the second, exclude the third with a reason, then done.
+    loop = subprocess.run([sys.executable, "-m", "evidence", "screen", "next", "--reviewer", "ann"],
+                          input="i\ns\ne\nnot an RCT\n", capture_output=True, text=True, env={**os.environ, "EVIDENCE_DB": store},
+                          timeout=120)
+    assert loop.returncode == 0, loop.stderr
+    assert "Trial 0" in loop.stdout and "[3 to go]" in loop.stdout and "1 skipped for later" in loop.stdout
+    sheet = tmp_path / "sheet.csv"
+    assert "wrote 3 records" in evidence("screen", "sheet", "--out", str(sheet), url=store).stdout
+    lines = sheet.read_text(encoding="utf-8").splitlines()
+    decisions = ["exclude", "exclude", "exclude"]
+    sheet.write_text("\n".join([lines[0]] + [l.rsplit(",", 2)[0] + f",{d}," for l, d in zip(lines[1:], decisions)]) + "\n",
+                     encoding="utf-8")
+    assert "recorded 3 decisions" in evidence("screen", "import", str(sheet), "--reviewer", "bob", url=store).stdout
+    conflicts = json.loads(evidence("screen", "conflicts", "--json", url=store).stdout)
+    assert [c["record_id"] for c in conflicts] == [ids[0]]  # ann included it, bob excluded it
+    decided = evidence("screen", "decide", str(ids[0]), "--decision", "include", "--reviewer", "cat", "--resolver", url=store)
+    assert decided.returncode == 0
+    assert "0 unresolved" in evidence("screen", "conflicts", url=store).stdout
+    agreement = json.loads(evidence("screen", "agreement", "--json", url=store).stdout)
+    assert [(a["reviewer_a"], a["reviewer_b"], a["records"]) for a in agreement] == [("ann", "bob", 2)]
+
+
+def test_bench_store_command():
+    result = evidence("bench", "store", "--reviews", "2", "--outcomes", "2", "--studies", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["analyses"] == 4 and [s["step"] for s in figures["steps"]][-1] == "repool"

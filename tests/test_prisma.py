@@ -40,23 +40,40 @@ def test_every_identity_of_a_full_flow():
 
 
 def test_record_level_counts_replace_reported_ones(engine):
-    """Records and screening decisions, where they exist, feed the same view."""
+    """Records, duplicate links, dual screening and retrieval, where they exist, feed the same view."""
     with engine.begin() as c:
         review = c.execute(sa.insert(schema.Review).values(slug="demo", title="t").returning(schema.Review.id)).scalar()
         update = c.execute(sa.insert(schema.ReviewUpdate).values(review_id=review, number=0).returning(schema.ReviewUpdate.id)).scalar()
         c.execute(sa.insert(schema.ReportedFlowCount).values(review_update_id=update, stage="database_results", count=999))
         search = c.execute(sa.insert(schema.Search).values(review_update_id=update, database="PubMed").returning(schema.Search.id)).scalar()
         ids = [c.execute(sa.insert(schema.Record).values(search_id=search, source_key=str(i)).returning(schema.Record.id)).scalar()
-               for i in range(6)]
-        c.execute(sa.update(schema.Record).where(schema.Record.id == ids[5]).values(duplicate_of=ids[0]))
-        decisions = [(ids[0], "title_abstract", "include"), (ids[1], "title_abstract", "exclude"),
-                     (ids[2], "title_abstract", "exclude"), (ids[3], "title_abstract", "include"),
-                     (ids[4], "title_abstract", "include"), (ids[4], "title_abstract", "exclude"),  # changed mind: latest counts
-                     (ids[0], "full_text", "include"), (ids[3], "full_text", "exclude")]
-        for record, stage, decision in decisions:
-            c.execute(sa.insert(schema.ScreeningDecision).values(record_id=record, stage=stage, reviewer="a", decision=decision))
+               for i in range(7)]
+        # Record 6 duplicates record 0; record 1 was linked too, then the link was undone.
+        for record, action in ((ids[6], "link"), (ids[1], "link"), (ids[1], "unlink")):
+            c.execute(sa.insert(schema.DuplicateLink).values(
+                record_id=record, other_record_id=ids[0], action=action, method="manual", decided_by="a"))
+
+        def decide(record, stage, reviewer, decision, role="screener", reason=None):
+            c.execute(sa.insert(schema.ScreeningDecision).values(
+                record_id=ids[record], stage=stage, reviewer=reviewer, decision=decision, role=role, reason=reason))
+
+        for reviewer in ("a", "b"):
+            decide(0, "title_abstract", reviewer, "include")
+            decide(1, "title_abstract", reviewer, "exclude")
+            decide(3, "title_abstract", reviewer, "include")
+        decide(2, "title_abstract", "a", "include")  # a conflict ...
+        decide(2, "title_abstract", "b", "exclude")
+        decide(2, "title_abstract", "c", "exclude", role="resolver")  # ... resolved by a third reviewer
+        decide(4, "title_abstract", "a", "include")
+        decide(4, "title_abstract", "a", "exclude")  # a changed mind: the latest counts
+        decide(5, "title_abstract", "a", "maybe")
+        c.execute(sa.insert(schema.FullTextRetrieval).values(record_id=ids[5], retrieved=False, recorded_by="a"))
+        for reviewer in ("a", "b"):
+            decide(0, "full_text", reviewer, "include")
+            decide(3, "full_text", reviewer, "exclude", reason="wrong comparator")
     flow = prisma_flow(engine, "demo")
     assert flow.from_records
-    expected = dict(database_results=6, duplicates=1, records_screened=5, records_excluded=3, dbr_assessed=2,
-                    dbr_excluded=1, new_reports=1)
+    expected = dict(database_results=7, duplicates=1, records_screened=6, records_excluded=3, dbr_sought_reports=3,
+                    dbr_notretrieved_reports=1, dbr_assessed=2, dbr_excluded=1, new_reports=1)
     assert {k: flow.counts[k] for k in expected} == expected
+    assert all(check.holds for check in flow.checks)

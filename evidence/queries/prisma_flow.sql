@@ -2,16 +2,12 @@
 -- with the PRISMA2020 package's field names. Each box is counted from
 -- record-level data where records exist, else taken from the counts the
 -- published review reported (reported_flow_count); NULL where neither says.
--- A record's decision at a stage is its latest one (highest id).
-WITH latest_decision AS (
-    SELECT record_id, stage, decision
+-- A record's decision at a stage is its final one (screening_status).
+WITH retrieval AS (
+    SELECT record_id, retrieved
     FROM (
-        SELECT
-            record_id,
-            stage,
-            decision,
-            ROW_NUMBER() OVER (PARTITION BY record_id, stage ORDER BY id DESC) AS position
-        FROM screening_decision
+        SELECT record_id, retrieved, ROW_NUMBER() OVER (PARTITION BY record_id ORDER BY id DESC) AS position
+        FROM full_text_retrieval
     ) AS ranked
     WHERE position = 1
 ),
@@ -19,16 +15,21 @@ from_records AS (
     SELECT
         se.review_update_id,
         COUNT(rec.id) AS database_results,
-        COUNT(rec.id) FILTER (WHERE rec.duplicate_of IS NOT NULL) AS duplicates,
-        COUNT(ta.record_id) FILTER (WHERE rec.duplicate_of IS NULL) AS records_screened,
-        COUNT(ta.record_id) FILTER (WHERE rec.duplicate_of IS NULL AND ta.decision = 'exclude') AS records_excluded,
-        COUNT(ft.record_id) FILTER (WHERE rec.duplicate_of IS NULL) AS dbr_assessed,
-        COUNT(ft.record_id) FILTER (WHERE rec.duplicate_of IS NULL AND ft.decision = 'exclude') AS dbr_excluded,
-        COUNT(ft.record_id) FILTER (WHERE rec.duplicate_of IS NULL AND ft.decision = 'include') AS new_reports
+        COUNT(dup.record_id) AS duplicates,
+        COUNT(ta.record_id) FILTER (WHERE dup.record_id IS NULL) AS records_screened,
+        COUNT(ta.record_id) FILTER (WHERE dup.record_id IS NULL AND ta.final_decision = 'exclude') AS records_excluded,
+        COUNT(ta.record_id) FILTER (WHERE dup.record_id IS NULL AND ta.final_decision IN ('include', 'maybe'))
+            AS dbr_sought_reports,
+        COUNT(rt.record_id) FILTER (WHERE dup.record_id IS NULL AND NOT rt.retrieved) AS dbr_notretrieved_reports,
+        COUNT(ft.record_id) FILTER (WHERE dup.record_id IS NULL) AS dbr_assessed,
+        COUNT(ft.record_id) FILTER (WHERE dup.record_id IS NULL AND ft.final_decision = 'exclude') AS dbr_excluded,
+        COUNT(ft.record_id) FILTER (WHERE dup.record_id IS NULL AND ft.final_decision = 'include') AS new_reports
     FROM search AS se
     JOIN record AS rec ON rec.search_id = se.id
-    LEFT JOIN latest_decision AS ta ON ta.record_id = rec.id AND ta.stage = 'title_abstract'
-    LEFT JOIN latest_decision AS ft ON ft.record_id = rec.id AND ft.stage = 'full_text'
+    LEFT JOIN record_duplicate AS dup ON dup.record_id = rec.id
+    LEFT JOIN screening_status AS ta ON ta.record_id = rec.id AND ta.stage = 'title_abstract'
+    LEFT JOIN screening_status AS ft ON ft.record_id = rec.id AND ft.stage = 'full_text'
+    LEFT JOIN retrieval AS rt ON rt.record_id = rec.id
     GROUP BY se.review_update_id
 ),
 reported AS (
@@ -67,8 +68,8 @@ flow AS (
         rp.excluded_other,
         COALESCE(f.records_screened, rp.records_screened) AS records_screened,
         COALESCE(f.records_excluded, rp.records_excluded) AS records_excluded,
-        rp.dbr_sought_reports,
-        rp.dbr_notretrieved_reports,
+        COALESCE(f.dbr_sought_reports, rp.dbr_sought_reports) AS dbr_sought_reports,
+        COALESCE(f.dbr_notretrieved_reports, rp.dbr_notretrieved_reports) AS dbr_notretrieved_reports,
         COALESCE(f.dbr_assessed, rp.dbr_assessed) AS dbr_assessed,
         COALESCE(f.dbr_excluded, rp.dbr_excluded) AS dbr_excluded,
         rp.new_studies,

@@ -13,12 +13,23 @@ from .base import Base, metadata
 from .bias import BiasJudgement
 from .outcomes import CiLevel, ContinuousData, ContrastEstimate, DichotomousData, Outcome
 from .review import EligibilityCriterion, Review, ReviewUpdate, SeedLoad
-from .searching import Record, ReportedFlowCount, ScreeningDecision, Search
+from .searching import (
+    DuplicateCandidate,
+    DuplicateLink,
+    FullTextRetrieval,
+    ImportBatch,
+    Record,
+    RejectedRecord,
+    ReportedFlowCount,
+    ScreeningDecision,
+    Search,
+)
 from .studies import Arm, Correction, Report, Study, StudyAttribute
 
 __all__ = [
     "Analysis", "AnalysisRun", "Arm", "Base", "BiasJudgement", "CiLevel", "ContinuousData",
-    "ContrastEstimate", "Correction", "DichotomousData", "EligibilityCriterion", "Outcome",
+    "ContrastEstimate", "Correction", "DichotomousData", "DuplicateCandidate", "DuplicateLink",
+    "EligibilityCriterion", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
     "PooledResult", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",
     "ReviewUpdate", "ScreeningDecision", "Search", "SeedLoad", "Study", "StudyAttribute",
     "StudyResult", "SubgroupResult", "SubgroupTest", "metadata",

@@ -47,6 +47,8 @@ class Report(Base):
     __tablename__ = "report"
     id: Mapped[int] = id_column("report")
     study_id: Mapped[int] = fk("study.id")
+    # The screened record this report came from, when it came through screening.
+    record_id: Mapped[int | None] = fk("record.id", nullable=True)
     label: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text)
     citation: Mapped[str | None] = mapped_column(Text)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:15:16.239565
+Create Date: 2026-11-25 09:30:14.484818
 """
 import sqlalchemy as sa
 from alembic import op
@@ -23,11 +23,16 @@ SEQUENCE_TABLES = (
     'contrast_estimate',
     'correction',
     'dichotomous_data',
+    'duplicate_candidate',
+    'duplicate_link',
     'eligibility_criterion',
+    'full_text_retrieval',
+    'import_batch',
     'outcome',
     'pooled_result',
     'published_result',
     'record',
+    'rejected_record',
     'report',
     'reported_flow_count',
     'review',
@@ -232,22 +237,6 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_bias_judgement_outcome_id'), 'bias_judgement', ['outcome_id'], unique=False)
     op.create_index(op.f('ix_bias_judgement_study_id'), 'bias_judgement', ['study_id'], unique=False)
-    op.create_table('report',
-    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('report_id_seq')"), nullable=False),
-    sa.Column('study_id', sa.Integer(), nullable=False),
-    sa.Column('label', sa.Text(), nullable=False),
-    sa.Column('kind', sa.Text(), nullable=False),
-    sa.Column('citation', sa.Text(), nullable=True),
-    sa.Column('year', sa.Integer(), nullable=True),
-    sa.Column('doi', sa.Text(), nullable=True),
-    sa.Column('pmid', sa.Text(), nullable=True),
-    sa.Column('url', sa.Text(), nullable=True),
-    sa.CheckConstraint("kind IN ('journal', 'abstract', 'regulatory', 'press', 'registry', 'web', 'other')", name=op.f('ck_report_kind_known')),
-    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_report_study_id_study')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_report')),
-    sa.UniqueConstraint('study_id', 'label', name=op.f('uq_report_study_id_label'))
-    )
-    op.create_index(op.f('ix_report_study_id'), 'report', ['study_id'], unique=False)
     op.create_table('reported_flow_count',
     sa.Column('id', sa.Integer(), server_default=sa.text("nextval('reported_flow_count_id_seq')"), nullable=False),
     sa.Column('review_update_id', sa.Integer(), nullable=False),
@@ -297,6 +286,264 @@ def upgrade() -> None:
     sa.UniqueConstraint('study_id', 'name', name=op.f('uq_study_attribute_study_id_name'))
     )
     op.create_index(op.f('ix_study_attribute_study_id'), 'study_attribute', ['study_id'], unique=False)
+    op.create_table('import_batch',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('import_batch_id_seq')"), nullable=False),
+    sa.Column('search_id', sa.Integer(), nullable=False),
+    sa.Column('file_name', sa.Text(), nullable=False),
+    sa.Column('format', sa.Text(), nullable=False),
+    sa.Column('encoding', sa.Text(), nullable=False),
+    sa.Column('content_hash', sa.Text(), nullable=False),
+    sa.Column('records', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('imported_by', sa.Text(), nullable=True),
+    sa.Column('imported_at', sa.DateTime(), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
+    sa.CheckConstraint("format IN ('ris', 'medline', 'csv')", name=op.f('ck_import_batch_format_known')),
+    sa.CheckConstraint('records >= 0 AND rejected >= 0', name=op.f('ck_import_batch_counts_nonneg')),
+    sa.ForeignKeyConstraint(['search_id'], ['search.id'], name=op.f('fk_import_batch_search_id_search')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batch'))
+    )
+    op.create_index(op.f('ix_import_batch_search_id'), 'import_batch', ['search_id'], unique=False)
+    op.create_table('pooled_result',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('pooled_result_id_seq')"), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('analysis_id', sa.Integer(), nullable=False),
+    sa.Column('model', sa.Text(), nullable=False),
+    sa.Column('chosen', sa.Boolean(), nullable=False),
+    sa.Column('k', sa.Integer(), nullable=False),
+    sa.Column('participants', sa.Integer(), nullable=True),
+    sa.Column('events_experimental', sa.Integer(), nullable=True),
+    sa.Column('events_control', sa.Integer(), nullable=True),
+    sa.Column('estimate', sa.Double(), nullable=True),
+    sa.Column('ci_low', sa.Double(), nullable=True),
+    sa.Column('ci_high', sa.Double(), nullable=True),
+    sa.Column('te', sa.Double(), nullable=True),
+    sa.Column('se', sa.Double(), nullable=True),
+    sa.Column('statistic', sa.Double(), nullable=True),
+    sa.Column('p', sa.Double(), nullable=True),
+    sa.Column('q', sa.Double(), nullable=True),
+    sa.Column('q_df', sa.Integer(), nullable=True),
+    sa.Column('q_p', sa.Double(), nullable=True),
+    sa.Column('i2', sa.Double(), nullable=True),
+    sa.Column('tau2', sa.Double(), nullable=True),
+    sa.Column('measure', sa.Text(), nullable=False),
+    sa.Column('scale', sa.Text(), nullable=False),
+    sa.Column('method', sa.Text(), nullable=False),
+    sa.Column('tau2_method', sa.Text(), nullable=True),
+    sa.Column('ci_method', sa.Text(), nullable=False),
+    sa.Column('zero_cell_rule', sa.Text(), nullable=False),
+    sa.Column('preset', sa.Text(), nullable=False),
+    sa.Column('level', sa.Double(), nullable=False),
+    sa.CheckConstraint("model IN ('fixed', 'random')", name=op.f('ck_pooled_result_model_known')),
+    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_pooled_result_analysis_id_analysis')),
+    sa.ForeignKeyConstraint(['run_id'], ['analysis_run.id'], name=op.f('fk_pooled_result_run_id_analysis_run')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pooled_result')),
+    sa.UniqueConstraint('run_id', 'analysis_id', 'model', name=op.f('uq_pooled_result_run_id_analysis_id_model'))
+    )
+    op.create_table('published_result',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('published_result_id_seq')"), nullable=False),
+    sa.Column('analysis_id', sa.Integer(), nullable=False),
+    sa.Column('subgroup', sa.Text(), nullable=True),
+    sa.Column('k', sa.Integer(), nullable=True),
+    sa.Column('model', sa.Text(), nullable=True),
+    sa.Column('estimate', sa.Double(), nullable=True),
+    sa.Column('ci_low', sa.Double(), nullable=True),
+    sa.Column('ci_high', sa.Double(), nullable=True),
+    sa.Column('p_text', sa.Text(), nullable=True),
+    sa.Column('i2_text', sa.Text(), nullable=True),
+    sa.Column('q_p_text', sa.Text(), nullable=True),
+    sa.Column('events_experimental', sa.Integer(), nullable=True),
+    sa.Column('events_control', sa.Integer(), nullable=True),
+    sa.Column('source', sa.Text(), nullable=True),
+    sa.CheckConstraint("model IS NULL OR model IN ('fixed', 'random')", name=op.f('ck_published_result_model_known')),
+    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_published_result_analysis_id_analysis')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_published_result')),
+    sa.UniqueConstraint('analysis_id', 'subgroup', name=op.f('uq_published_result_analysis_id_subgroup'))
+    )
+    op.create_index(op.f('ix_published_result_analysis_id'), 'published_result', ['analysis_id'], unique=False)
+    op.create_table('study_result',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('study_result_id_seq')"), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('analysis_id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('te', sa.Double(), nullable=True),
+    sa.Column('se', sa.Double(), nullable=True),
+    sa.Column('estimate', sa.Double(), nullable=True),
+    sa.Column('ci_low', sa.Double(), nullable=True),
+    sa.Column('ci_high', sa.Double(), nullable=True),
+    sa.Column('weight_fixed', sa.Double(), nullable=True),
+    sa.Column('weight_random', sa.Double(), nullable=True),
+    sa.Column('estimable', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_study_result_analysis_id_analysis')),
+    sa.ForeignKeyConstraint(['run_id'], ['analysis_run.id'], name=op.f('fk_study_result_run_id_analysis_run')),
+    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_study_result_study_id_study')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_study_result')),
+    sa.UniqueConstraint('run_id', 'analysis_id', 'study_id', name=op.f('uq_study_result_run_id_analysis_id_study_id'))
+    )
+    op.create_table('subgroup_result',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('subgroup_result_id_seq')"), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('analysis_id', sa.Integer(), nullable=False),
+    sa.Column('subgroup', sa.Text(), nullable=False),
+    sa.Column('model', sa.Text(), nullable=False),
+    sa.Column('chosen', sa.Boolean(), nullable=False),
+    sa.Column('k', sa.Integer(), nullable=False),
+    sa.Column('participants', sa.Integer(), nullable=True),
+    sa.Column('events_experimental', sa.Integer(), nullable=True),
+    sa.Column('events_control', sa.Integer(), nullable=True),
+    sa.Column('estimate', sa.Double(), nullable=True),
+    sa.Column('ci_low', sa.Double(), nullable=True),
+    sa.Column('ci_high', sa.Double(), nullable=True),
+    sa.Column('te', sa.Double(), nullable=True),
+    sa.Column('se', sa.Double(), nullable=True),
+    sa.Column('statistic', sa.Double(), nullable=True),
+    sa.Column('p', sa.Double(), nullable=True),
+    sa.Column('q', sa.Double(), nullable=True),
+    sa.Column('q_df', sa.Integer(), nullable=True),
+    sa.Column('q_p', sa.Double(), nullable=True),
+    sa.Column('i2', sa.Double(), nullable=True),
+    sa.Column('tau2', sa.Double(), nullable=True),
+    sa.Column('measure', sa.Text(), nullable=False),
+    sa.Column('scale', sa.Text(), nullable=False),
+    sa.Column('method', sa.Text(), nullable=False),
+    sa.Column('tau2_method', sa.Text(), nullable=True),
+    sa.Column('ci_method', sa.Text(), nullable=False),
+    sa.Column('zero_cell_rule', sa.Text(), nullable=False),
+    sa.Column('preset', sa.Text(), nullable=False),
+    sa.Column('level', sa.Double(), nullable=False),
+    sa.CheckConstraint("model IN ('fixed', 'random')", name=op.f('ck_subgroup_result_model_known')),
+    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_subgroup_result_analysis_id_analysis')),
+    sa.ForeignKeyConstraint(['run_id'], ['analysis_run.id'], name=op.f('fk_subgroup_result_run_id_analysis_run')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subgroup_result')),
+    sa.UniqueConstraint('run_id', 'analysis_id', 'model', 'subgroup', name=op.f('uq_subgroup_result_run_id_analysis_id_model_subgroup'))
+    )
+    op.create_table('subgroup_test',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('subgroup_test_id_seq')"), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('analysis_id', sa.Integer(), nullable=False),
+    sa.Column('model', sa.Text(), nullable=False),
+    sa.Column('q', sa.Double(), nullable=True),
+    sa.Column('df', sa.Integer(), nullable=True),
+    sa.Column('p', sa.Double(), nullable=True),
+    sa.CheckConstraint("model IN ('fixed', 'random')", name=op.f('ck_subgroup_test_model_known')),
+    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_subgroup_test_analysis_id_analysis')),
+    sa.ForeignKeyConstraint(['run_id'], ['analysis_run.id'], name=op.f('fk_subgroup_test_run_id_analysis_run')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subgroup_test')),
+    sa.UniqueConstraint('run_id', 'analysis_id', 'model', name=op.f('uq_subgroup_test_run_id_analysis_id_model'))
+    )
+    op.create_table('record',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('record_id_seq')"), nullable=False),
+    sa.Column('search_id', sa.Integer(), nullable=False),
+    sa.Column('import_batch_id', sa.Integer(), nullable=True),
+    sa.Column('source_key', sa.Text(), nullable=False),
+    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('authors', sa.Text(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('journal', sa.Text(), nullable=True),
+    sa.Column('volume', sa.Text(), nullable=True),
+    sa.Column('issue', sa.Text(), nullable=True),
+    sa.Column('pages', sa.Text(), nullable=True),
+    sa.Column('doi', sa.Text(), nullable=True),
+    sa.Column('pmid', sa.Text(), nullable=True),
+    sa.Column('abstract', sa.Text(), nullable=True),
+    sa.Column('raw', sa.Text(), nullable=True),
+    sa.Column('line', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['import_batch_id'], ['import_batch.id'], name=op.f('fk_record_import_batch_id_import_batch')),
+    sa.ForeignKeyConstraint(['search_id'], ['search.id'], name=op.f('fk_record_search_id_search')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_record')),
+    sa.UniqueConstraint('search_id', 'source_key', name=op.f('uq_record_search_id_source_key'))
+    )
+    op.create_index(op.f('ix_record_import_batch_id'), 'record', ['import_batch_id'], unique=False)
+    op.create_index(op.f('ix_record_search_id'), 'record', ['search_id'], unique=False)
+    op.create_table('rejected_record',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('rejected_record_id_seq')"), nullable=False),
+    sa.Column('import_batch_id', sa.Integer(), nullable=False),
+    sa.Column('line', sa.Integer(), nullable=True),
+    sa.Column('source_key', sa.Text(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('raw', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['import_batch_id'], ['import_batch.id'], name=op.f('fk_rejected_record_import_batch_id_import_batch')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rejected_record'))
+    )
+    op.create_index(op.f('ix_rejected_record_import_batch_id'), 'rejected_record', ['import_batch_id'], unique=False)
+    op.create_table('duplicate_candidate',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('duplicate_candidate_id_seq')"), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('other_record_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Double(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('found_at', sa.DateTime(), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
+    sa.ForeignKeyConstraint(['other_record_id'], ['record.id'], name=op.f('fk_duplicate_candidate_other_record_id_record')),
+    sa.ForeignKeyConstraint(['record_id'], ['record.id'], name=op.f('fk_duplicate_candidate_record_id_record')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_duplicate_candidate')),
+    sa.UniqueConstraint('record_id', 'other_record_id', name=op.f('uq_duplicate_candidate_record_id_other_record_id'))
+    )
+    op.create_index(op.f('ix_duplicate_candidate_other_record_id'), 'duplicate_candidate', ['other_record_id'], unique=False)
+    op.create_index(op.f('ix_duplicate_candidate_record_id'), 'duplicate_candidate', ['record_id'], unique=False)
+    op.create_table('duplicate_link',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('duplicate_link_id_seq')"), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('other_record_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.Text(), nullable=False),
+    sa.Column('method', sa.Text(), nullable=False),
+    sa.Column('score', sa.Double(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('decided_by', sa.Text(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
+    sa.CheckConstraint("action IN ('link', 'unlink', 'distinct')", name=op.f('ck_duplicate_link_action_known')),
+    sa.CheckConstraint("method IN ('doi', 'pmid', 'rules', 'manual', 'screening')", name=op.f('ck_duplicate_link_method_known')),
+    sa.CheckConstraint('record_id <> other_record_id', name=op.f('ck_duplicate_link_not_self')),
+    sa.ForeignKeyConstraint(['other_record_id'], ['record.id'], name=op.f('fk_duplicate_link_other_record_id_record')),
+    sa.ForeignKeyConstraint(['record_id'], ['record.id'], name=op.f('fk_duplicate_link_record_id_record')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_duplicate_link'))
+    )
+    op.create_index(op.f('ix_duplicate_link_other_record_id'), 'duplicate_link', ['other_record_id'], unique=False)
+    op.create_index(op.f('ix_duplicate_link_record_id'), 'duplicate_link', ['record_id'], unique=False)
+    op.create_table('full_text_retrieval',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('full_text_retrieval_id_seq')"), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('retrieved', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('recorded_by', sa.Text(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
+    sa.ForeignKeyConstraint(['record_id'], ['record.id'], name=op.f('fk_full_text_retrieval_record_id_record')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_full_text_retrieval'))
+    )
+    op.create_index(op.f('ix_full_text_retrieval_record_id'), 'full_text_retrieval', ['record_id'], unique=False)
+    op.create_table('report',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('report_id_seq')"), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=True),
+    sa.Column('label', sa.Text(), nullable=False),
+    sa.Column('kind', sa.Text(), nullable=False),
+    sa.Column('citation', sa.Text(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('doi', sa.Text(), nullable=True),
+    sa.Column('pmid', sa.Text(), nullable=True),
+    sa.Column('url', sa.Text(), nullable=True),
+    sa.CheckConstraint("kind IN ('journal', 'abstract', 'regulatory', 'press', 'registry', 'web', 'other')", name=op.f('ck_report_kind_known')),
+    sa.ForeignKeyConstraint(['record_id'], ['record.id'], name=op.f('fk_report_record_id_record')),
+    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_report_study_id_study')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report')),
+    sa.UniqueConstraint('study_id', 'label', name=op.f('uq_report_study_id_label'))
+    )
+    op.create_index(op.f('ix_report_record_id'), 'report', ['record_id'], unique=False)
+    op.create_index(op.f('ix_report_study_id'), 'report', ['study_id'], unique=False)
+    op.create_table('screening_decision',
+    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('screening_decision_id_seq')"), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.Text(), nullable=False),
+    sa.Column('reviewer', sa.Text(), nullable=False),
+    sa.Column('decision', sa.Text(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('role', sa.Text(), server_default=sa.text("'screener'"), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
+    sa.CheckConstraint("decision IN ('include', 'exclude', 'maybe')", name=op.f('ck_screening_decision_decision_known')),
+    sa.CheckConstraint("role IN ('screener', 'resolver')", name=op.f('ck_screening_decision_role_known')),
+    sa.CheckConstraint("stage IN ('title_abstract', 'full_text')", name=op.f('ck_screening_decision_stage_known')),
+    sa.ForeignKeyConstraint(['record_id'], ['record.id'], name=op.f('fk_screening_decision_record_id_record')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_decision'))
+    )
+    op.create_index(op.f('ix_screening_decision_record_id'), 'screening_decision', ['record_id'], unique=False)
     op.create_table('continuous_data',
     sa.Column('id', sa.Integer(), server_default=sa.text("nextval('continuous_data_id_seq')"), nullable=False),
     sa.Column('outcome_id', sa.Integer(), nullable=False),
@@ -374,180 +621,9 @@ def upgrade() -> None:
     op.create_index(op.f('ix_dichotomous_data_arm_id'), 'dichotomous_data', ['arm_id'], unique=False)
     op.create_index(op.f('ix_dichotomous_data_outcome_id'), 'dichotomous_data', ['outcome_id'], unique=False)
     op.create_index(op.f('ix_dichotomous_data_report_id'), 'dichotomous_data', ['report_id'], unique=False)
-    op.create_table('pooled_result',
-    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('pooled_result_id_seq')"), nullable=False),
-    sa.Column('run_id', sa.Integer(), nullable=False),
-    sa.Column('analysis_id', sa.Integer(), nullable=False),
-    sa.Column('model', sa.Text(), nullable=False),
-    sa.Column('chosen', sa.Boolean(), nullable=False),
-    sa.Column('k', sa.Integer(), nullable=False),
-    sa.Column('participants', sa.Integer(), nullable=True),
-    sa.Column('events_experimental', sa.Integer(), nullable=True),
-    sa.Column('events_control', sa.Integer(), nullable=True),
-    sa.Column('estimate', sa.Double(), nullable=True),
-    sa.Column('ci_low', sa.Double(), nullable=True),
-    sa.Column('ci_high', sa.Double(), nullable=True),
-    sa.Column('te', sa.Double(), nullable=True),
-    sa.Column('se', sa.Double(), nullable=True),
-    sa.Column('statistic', sa.Double(), nullable=True),
-    sa.Column('p', sa.Double(), nullable=True),
-    sa.Column('q', sa.Double(), nullable=True),
-    sa.Column('q_df', sa.Integer(), nullable=True),
-    sa.Column('q_p', sa.Double(), nullable=True),
-    sa.Column('i2', sa.Double(), nullable=True),
-    sa.Column('tau2', sa.Double(), nullable=True),
-    sa.Column('measure', sa.Text(), nullable=False),
-    sa.Column('scale', sa.Text(), nullable=False),
-    sa.Column('method', sa.Text(), nullable=False),
-    sa.Column('tau2_method', sa.Text(), nullable=True),
-    sa.Column('ci_method', sa.Text(), nullable=False),
-    sa.Column('zero_cell_rule', sa.Text(), nullable=False),
-    sa.Column('preset', sa.Text(), nullable=False),
-    sa.Column('level', sa.Double(), nullable=False),
-    sa.CheckConstraint("model IN ('fixed', 'random')", name=op.f('ck_pooled_result_model_known')),
-    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_pooled_result_analysis_id_analysis')),
-    sa.ForeignKeyConstraint(['run_id'], ['analysis_run.id'], name=op.f('fk_pooled_result_run_id_analysis_run')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pooled_result')),
-    sa.UniqueConstraint('run_id', 'analysis_id', 'model', name=op.f('uq_pooled_result_run_id_analysis_id_model'))
-    )
-    op.create_table('published_result',
-    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('published_result_id_seq')"), nullable=False),
-    sa.Column('analysis_id', sa.Integer(), nullable=False),
-    sa.Column('subgroup', sa.Text(), nullable=True),
-    sa.Column('k', sa.Integer(), nullable=True),
-    sa.Column('model', sa.Text(), nullable=True),
-    sa.Column('estimate', sa.Double(), nullable=True),
-    sa.Column('ci_low', sa.Double(), nullable=True),
-    sa.Column('ci_high', sa.Double(), nullable=True),
-    sa.Column('p_text', sa.Text(), nullable=True),
-    sa.Column('i2_text', sa.Text(), nullable=True),
-    sa.Column('q_p_text', sa.Text(), nullable=True),
-    sa.Column('events_experimental', sa.Integer(), nullable=True),
-    sa.Column('events_control', sa.Integer(), nullable=True),
-    sa.Column('source', sa.Text(), nullable=True),
-    sa.CheckConstraint("model IS NULL OR model IN ('fixed', 'random')", name=op.f('ck_published_result_model_known')),
-    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_published_result_analysis_id_analysis')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_published_result')),
-    sa.UniqueConstraint('analysis_id', 'subgroup', name=op.f('uq_published_result_analysis_id_subgroup'))
-    )
-    op.create_index(op.f('ix_published_result_analysis_id'), 'published_result', ['analysis_id'], unique=False)
-    op.create_table('record',
-    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('record_id_seq')"), nullable=False),
-    sa.Column('search_id', sa.Integer(), nullable=False),
-    sa.Column('source_key', sa.Text(), nullable=False),
-    sa.Column('title', sa.Text(), nullable=True),
-    sa.Column('authors', sa.Text(), nullable=True),
-    sa.Column('year', sa.Integer(), nullable=True),
-    sa.Column('journal', sa.Text(), nullable=True),
-    sa.Column('doi', sa.Text(), nullable=True),
-    sa.Column('pmid', sa.Text(), nullable=True),
-    sa.Column('abstract', sa.Text(), nullable=True),
-    sa.Column('duplicate_of', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['duplicate_of'], ['record.id'], name=op.f('fk_record_duplicate_of_record')),
-    sa.ForeignKeyConstraint(['search_id'], ['search.id'], name=op.f('fk_record_search_id_search')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_record')),
-    sa.UniqueConstraint('search_id', 'source_key', name=op.f('uq_record_search_id_source_key'))
-    )
-    op.create_index(op.f('ix_record_duplicate_of'), 'record', ['duplicate_of'], unique=False)
-    op.create_index(op.f('ix_record_search_id'), 'record', ['search_id'], unique=False)
-    op.create_table('study_result',
-    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('study_result_id_seq')"), nullable=False),
-    sa.Column('run_id', sa.Integer(), nullable=False),
-    sa.Column('analysis_id', sa.Integer(), nullable=False),
-    sa.Column('study_id', sa.Integer(), nullable=False),
-    sa.Column('te', sa.Double(), nullable=True),
-    sa.Column('se', sa.Double(), nullable=True),
-    sa.Column('estimate', sa.Double(), nullable=True),
-    sa.Column('ci_low', sa.Double(), nullable=True),
-    sa.Column('ci_high', sa.Double(), nullable=True),
-    sa.Column('weight_fixed', sa.Double(), nullable=True),
-    sa.Column('weight_random', sa.Double(), nullable=True),
-    sa.Column('estimable', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_study_result_analysis_id_analysis')),
-    sa.ForeignKeyConstraint(['run_id'], ['analysis_run.id'], name=op.f('fk_study_result_run_id_analysis_run')),
-    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_study_result_study_id_study')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_study_result')),
-    sa.UniqueConstraint('run_id', 'analysis_id', 'study_id', name=op.f('uq_study_result_run_id_analysis_id_study_id'))
-    )
-    op.create_table('subgroup_result',
-    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('subgroup_result_id_seq')"), nullable=False),
-    sa.Column('run_id', sa.Integer(), nullable=False),
-    sa.Column('analysis_id', sa.Integer(), nullable=False),
-    sa.Column('subgroup', sa.Text(), nullable=False),
-    sa.Column('model', sa.Text(), nullable=False),
-    sa.Column('chosen', sa.Boolean(), nullable=False),
-    sa.Column('k', sa.Integer(), nullable=False),
-    sa.Column('participants', sa.Integer(), nullable=True),
-    sa.Column('events_experimental', sa.Integer(), nullable=True),
-    sa.Column('events_control', sa.Integer(), nullable=True),
-    sa.Column('estimate', sa.Double(), nullable=True),
-    sa.Column('ci_low', sa.Double(), nullable=True),
-    sa.Column('ci_high', sa.Double(), nullable=True),
-    sa.Column('te', sa.Double(), nullable=True),
-    sa.Column('se', sa.Double(), nullable=True),
-    sa.Column('statistic', sa.Double(), nullable=True),
-    sa.Column('p', sa.Double(), nullable=True),
-    sa.Column('q', sa.Double(), nullable=True),
-    sa.Column('q_df', sa.Integer(), nullable=True),
-    sa.Column('q_p', sa.Double(), nullable=True),
-    sa.Column('i2', sa.Double(), nullable=True),
-    sa.Column('tau2', sa.Double(), nullable=True),
-    sa.Column('measure', sa.Text(), nullable=False),
-    sa.Column('scale', sa.Text(), nullable=False),
-    sa.Column('method', sa.Text(), nullable=False),
-    sa.Column('tau2_method', sa.Text(), nullable=True),
-    sa.Column('ci_method', sa.Text(), nullable=False),
-    sa.Column('zero_cell_rule', sa.Text(), nullable=False),
-    sa.Column('preset', sa.Text(), nullable=False),
-    sa.Column('level', sa.Double(), nullable=False),
-    sa.CheckConstraint("model IN ('fixed', 'random')", name=op.f('ck_subgroup_result_model_known')),
-    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_subgroup_result_analysis_id_analysis')),
-    sa.ForeignKeyConstraint(['run_id'], ['analysis_run.id'], name=op.f('fk_subgroup_result_run_id_analysis_run')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_subgroup_result')),
-    sa.UniqueConstraint('run_id', 'analysis_id', 'model', 'subgroup', name=op.f('uq_subgroup_result_run_id_analysis_id_model_subgroup'))
-    )
-    op.create_table('subgroup_test',
-    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('subgroup_test_id_seq')"), nullable=False),
-    sa.Column('run_id', sa.Integer(), nullable=False),
-    sa.Column('analysis_id', sa.Integer(), nullable=False),
-    sa.Column('model', sa.Text(), nullable=False),
-    sa.Column('q', sa.Double(), nullable=True),
-    sa.Column('df', sa.Integer(), nullable=True),
-    sa.Column('p', sa.Double(), nullable=True),
-    sa.CheckConstraint("model IN ('fixed', 'random')", name=op.f('ck_subgroup_test_model_known')),
-    sa.ForeignKeyConstraint(['analysis_id'], ['analysis.id'], name=op.f('fk_subgroup_test_analysis_id_analysis')),
-    sa.ForeignKeyConstraint(['run_id'], ['analysis_run.id'], name=op.f('fk_subgroup_test_run_id_analysis_run')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_subgroup_test')),
-    sa.UniqueConstraint('run_id', 'analysis_id', 'model', name=op.f('uq_subgroup_test_run_id_analysis_id_model'))
-    )
-    op.create_table('screening_decision',
-    sa.Column('id', sa.Integer(), server_default=sa.text("nextval('screening_decision_id_seq')"), nullable=False),
-    sa.Column('record_id', sa.Integer(), nullable=False),
-    sa.Column('stage', sa.Text(), nullable=False),
-    sa.Column('reviewer', sa.Text(), nullable=False),
-    sa.Column('decision', sa.Text(), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('decided_at', sa.DateTime(), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
-    sa.CheckConstraint("decision IN ('include', 'exclude', 'maybe')", name=op.f('ck_screening_decision_decision_known')),
-    sa.CheckConstraint("stage IN ('title_abstract', 'full_text')", name=op.f('ck_screening_decision_stage_known')),
-    sa.ForeignKeyConstraint(['record_id'], ['record.id'], name=op.f('fk_screening_decision_record_id_record')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_screening_decision'))
-    )
-    op.create_index(op.f('ix_screening_decision_record_id'), 'screening_decision', ['record_id'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_screening_decision_record_id'), table_name='screening_decision')
-    op.drop_table('screening_decision')
-    op.drop_table('subgroup_test')
-    op.drop_table('subgroup_result')
-    op.drop_table('study_result')
-    op.drop_index(op.f('ix_record_search_id'), table_name='record')
-    op.drop_index(op.f('ix_record_duplicate_of'), table_name='record')
-    op.drop_table('record')
-    op.drop_index(op.f('ix_published_result_analysis_id'), table_name='published_result')
-    op.drop_table('published_result')
-    op.drop_table('pooled_result')
     op.drop_index(op.f('ix_dichotomous_data_report_id'), table_name='dichotomous_data')
     op.drop_index(op.f('ix_dichotomous_data_outcome_id'), table_name='dichotomous_data')
     op.drop_index(op.f('ix_dichotomous_data_arm_id'), table_name='dichotomous_data')
@@ -560,6 +636,32 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_continuous_data_outcome_id'), table_name='continuous_data')
     op.drop_index(op.f('ix_continuous_data_arm_id'), table_name='continuous_data')
     op.drop_table('continuous_data')
+    op.drop_index(op.f('ix_screening_decision_record_id'), table_name='screening_decision')
+    op.drop_table('screening_decision')
+    op.drop_index(op.f('ix_report_study_id'), table_name='report')
+    op.drop_index(op.f('ix_report_record_id'), table_name='report')
+    op.drop_table('report')
+    op.drop_index(op.f('ix_full_text_retrieval_record_id'), table_name='full_text_retrieval')
+    op.drop_table('full_text_retrieval')
+    op.drop_index(op.f('ix_duplicate_link_record_id'), table_name='duplicate_link')
+    op.drop_index(op.f('ix_duplicate_link_other_record_id'), table_name='duplicate_link')
+    op.drop_table('duplicate_link')
+    op.drop_index(op.f('ix_duplicate_candidate_record_id'), table_name='duplicate_candidate')
+    op.drop_index(op.f('ix_duplicate_candidate_other_record_id'), table_name='duplicate_candidate')
+    op.drop_table('duplicate_candidate')
+    op.drop_index(op.f('ix_rejected_record_import_batch_id'), table_name='rejected_record')
+    op.drop_table('rejected_record')
+    op.drop_index(op.f('ix_record_search_id'), table_name='record')
+    op.drop_index(op.f('ix_record_import_batch_id'), table_name='record')
+    op.drop_table('record')
+    op.drop_table('subgroup_test')
+    op.drop_table('subgroup_result')
+    op.drop_table('study_result')
+    op.drop_index(op.f('ix_published_result_analysis_id'), table_name='published_result')
+    op.drop_table('published_result')
+    op.drop_table('pooled_result')
+    op.drop_index(op.f('ix_import_batch_search_id'), table_name='import_batch')
+    op.drop_table('import_batch')
     op.drop_index(op.f('ix_study_attribute_study_id'), table_name='study_attribute')
     op.drop_table('study_attribute')
     op.drop_index(op.f('ix_seed_load_review_update_id'), table_name='seed_load')
@@ -568,8 +670,6 @@ def downgrade() -> None:
     op.drop_table('search')
     op.drop_index(op.f('ix_reported_flow_count_review_update_id'), table_name='reported_flow_count')
     op.drop_table('reported_flow_count')
-    op.drop_index(op.f('ix_report_study_id'), table_name='report')
-    op.drop_table('report')
     op.drop_index(op.f('ix_bias_judgement_study_id'), table_name='bias_judgement')
     op.drop_index(op.f('ix_bias_judgement_outcome_id'), table_name='bias_judgement')
     op.drop_table('bias_judgement')
