@@ -21,6 +21,27 @@ FIELDS = (
     "previous_studies", "previous_reports", "total_studies", "total_reports",
 )
 
+# The boxes of the PRISMA2020 package's CSV: field name, node, box, and what the box counts.
+PRISMA2020_BOXES = (
+    ("previous_studies", "node5", "box1", "Studies included in previous version of review"),
+    ("previous_reports", "NA", "box1", "Reports of studies included in previous version of review"),
+    ("database_results", "node7", "box2", "Records identified from databases"),
+    ("register_results", "NA", "box2", "Records identified from registers"),
+    ("duplicates", "node8", "box3", "Duplicate records removed"),
+    ("excluded_automatic", "NA", "box3", "Records marked as ineligible by automation tools"),
+    ("excluded_other", "NA", "box3", "Records removed for other reasons"),
+    ("records_screened", "node9", "box4", "Records screened"),
+    ("records_excluded", "node10", "box5", "Records excluded"),
+    ("dbr_sought_reports", "node11", "box6", "Reports sought for retrieval"),
+    ("dbr_notretrieved_reports", "node12", "box7", "Reports not retrieved"),
+    ("dbr_assessed", "node13", "box8", "Reports assessed for eligibility"),
+    ("dbr_excluded", "node14", "box9", "Reports excluded, with reasons"),
+    ("new_studies", "node15", "box10", "New studies included in review"),
+    ("new_reports", "NA", "box10", "Reports of new included studies"),
+    ("total_studies", "node22", "box16", "Total studies included in review"),
+    ("total_reports", "NA", "box16", "Reports of total included studies"),
+)
+
 # Each box of the databases-and-registers column is the one before it less the
 # records removed between them (PRISMA 2020, figure 1).
 CHAIN = (
@@ -46,6 +67,9 @@ class Flow:
     from_records: bool
     counts: dict[str, int | None]
     checks: list[Check] = field(default_factory=list)
+    # (database, records) per search, and (reason, reports) per full-text exclusion reason.
+    database_specific_results: list[tuple[str, int]] = field(default_factory=list)
+    dbr_excluded_reasons: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def consistent(self) -> bool:
@@ -57,8 +81,32 @@ class Flow:
             "review": self.review,
             "update": self.update_number,
             "source": "records" if self.from_records else "reported counts",
+            "database_specific_results": [{"database": d, "n": n} for d, n in self.database_specific_results],
+            "dbr_excluded_reasons": [{"reason": r, "n": n} for r, n in self.dbr_excluded_reasons],
             "checks": [vars(check) for check in self.checks],
         }
+
+    def as_prisma2020_csv(self) -> str:
+        """The PRISMA2020 R package's CSV layout (data, node, box, description, boxtext, tooltips, url, n):
+        one row per box, read by PRISMA2020::PRISMA_data(); unknown counts are left empty."""
+        import csv
+        import io
+
+        def joined(pairs):
+            return "; ".join(f"{name}, {n}" for name, n in pairs)
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["data", "node", "box", "description", "boxtext", "tooltips", "url", "n"])
+        for name, node, box, description in PRISMA2020_BOXES:
+            value = self.counts.get(name)
+            if name == "database_results" and self.database_specific_results:
+                value = joined(self.database_specific_results)
+            elif name == "dbr_excluded" and self.dbr_excluded_reasons:
+                value = joined(self.dbr_excluded_reasons)
+            writer.writerow([name, node, box, description, description, description, f"{name}.html",
+                             "" if value is None else value])
+        return buffer.getvalue()
 
 
 def check_flow(counts: dict[str, int | None]) -> list[Check]:
@@ -99,5 +147,23 @@ def prisma_flow(engine: sa.Engine, review: str | None = None) -> Flow:
             sa.text("SELECT * FROM prisma_flow WHERE review_id = :id ORDER BY update_number DESC LIMIT 1"),
             {"id": review_id},
         ).mappings().one()
+        per_database = connection.execute(sa.text(
+            "SELECT se.database, COALESCE(NULLIF(COUNT(rec.id), 0), MAX(se.records_found)) AS n FROM search se"
+            " LEFT JOIN record rec ON rec.search_id = se.id WHERE se.review_update_id = :update"
+            " GROUP BY se.database HAVING COALESCE(NULLIF(COUNT(rec.id), 0), MAX(se.records_found)) IS NOT NULL"
+            " ORDER BY se.database"), {"update": row["review_update_id"]}).all()
+        reasons = connection.execute(sa.text(
+            "SELECT COALESCE(st.final_reason, '(no reason given)') AS reason, COUNT(*) AS n FROM screening_status st"
+            " JOIN record rec ON rec.id = st.record_id JOIN search se ON se.id = rec.search_id"
+            " LEFT JOIN record_duplicate dup ON dup.record_id = rec.id"
+            " WHERE se.review_update_id = :update AND st.stage = 'full_text' AND st.final_decision = 'exclude'"
+            " AND dup.record_id IS NULL GROUP BY COALESCE(st.final_reason, '(no reason given)') ORDER BY n DESC, reason"
+        ), {"update": row["review_update_id"]}).all()
     counts = {name: (int(row[name]) if row[name] is not None else None) for name in FIELDS}
-    return Flow(slug, row["update_number"], bool(row["from_records"]), counts, check_flow(counts))
+    flow = Flow(slug, row["update_number"], bool(row["from_records"]), counts, check_flow(counts),
+                [(d, int(n)) for d, n in per_database], [(r, int(n)) for r, n in reasons])
+    if flow.dbr_excluded_reasons and counts["dbr_excluded"] is not None:
+        total = sum(n for _, n in flow.dbr_excluded_reasons)
+        flow.checks.append(Check(f"sum of exclusion reasons {total} = dbr_excluded {counts['dbr_excluded']}",
+                                 total == counts["dbr_excluded"], counts["dbr_excluded"], total))
+    return flow

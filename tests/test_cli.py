@@ -217,3 +217,37 @@ def test_bench_store_command():
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["analyses"] == 4 and [s["step"] for s in figures["steps"]][-1] == "repool"
+
+
+EXPORTS = SHARED / "data" / "exports"
+DEDUP_BENCH = SHARED / "data" / "dedup-bench" / "bib-dedupe"
+
+
+@pytest.mark.skipif(not EXPORTS.is_dir(), reason=f"shared exports not found at {EXPORTS}")
+def test_import_records_dedup_and_prisma_from_records(store, tmp_path):
+    evidence("review", "create", "blue-light", "--title", "Blue light", url=store)
+    for name, database in (("reflib_blue-light.nbib", "PubMed"), ("reflib_blue-light.ris", "Embase")):
+        done = evidence("import", "records", str(EXPORTS / name), "--database", database, "--searched", "2024-01-01", url=store)
+        assert done.returncode == 0 and "imported" in done.stdout, done.stderr
+    groups = json.loads(evidence("dedup", "--json", url=store).stdout)["groups"]
+    assert groups and all(len(g) >= 2 for g in groups)
+    assert "open pair(s)" in evidence("dedup", "queue", url=store).stdout
+    out = tmp_path / "prisma.csv"
+    flow = json.loads(evidence("prisma", "--json", "--csv", str(out), url=store).stdout)
+    assert flow["database_results"] == 182 and flow["duplicates"] == sum(len(g) - 1 for g in groups)
+    assert {d["database"] for d in flow["database_specific_results"]} == {"Embase", "PubMed"}
+    assert out.read_text(encoding="utf-8").startswith("data,node,box,description")
+    bad = evidence("import", "records", str(EXPORTS / "synthesisr_WoS_ciw_example.ciw"), "--database", "WoS",
+                   "--searched", "2024-01-01", url=store)
+    assert_one_line_error(bad, 2, "synthesisr_WoS_ciw_example.ciw")
+    assert_one_line_error(evidence("import", "records", str(EXPORTS / "reflib_blue-light.ris"), "--database", "Embase",
+                                   "--searched", "yesterday", url=store), 2, "--searched 'yesterday'")
+
+
+@pytest.mark.skipif(not DEDUP_BENCH.is_dir(), reason=f"shared dedup benchmark not found at {DEDUP_BENCH}")
+def test_bench_dedup_command():
+    result = evidence("bench", "dedup", str(DEDUP_BENCH / "special_cases"), "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert set(figures) == {"dataset", "records", "tp", "fp", "fn", "tn", "sensitivity", "specificity", "seconds"}
+    assert figures["records"] == 12 and figures["fp"] == 0

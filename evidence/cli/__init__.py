@@ -24,9 +24,12 @@ app = typer.Typer(
 
 
 from evidence.cli.bench import bench_app  # noqa: E402  (Typer only)
+from evidence.cli.records import dedup_app, import_app  # noqa: E402  (Typer only)
 from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
 
 app.add_typer(bench_app, name="bench")
+app.add_typer(import_app, name="import")
+app.add_typer(dedup_app, name="dedup")
 app.add_typer(screen_app, name="screen")
 
 
@@ -113,12 +116,15 @@ def review_list(as_json: bool = typer.Option(False, "--json", help="print a JSON
 def prisma(
     review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object with the PRISMA2020 field names"),
+    as_csv: Optional[Path] = typer.Option(None, "--csv", help="also write the PRISMA2020 package's CSV layout to this file"),
 ) -> None:
     """Print the PRISMA 2020 flow with its arithmetic checked."""
     from evidence.cli.format import format_flow
     from evidence.prisma import prisma_flow
 
     flow = prisma_flow(_engine(read_only=True), review)
+    if as_csv:
+        as_csv.write_text(flow.as_prisma2020_csv(), encoding="utf-8")
     if as_json:
         _echo_json(flow.as_json())
     else:

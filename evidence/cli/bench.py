@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 bench_app = typer.Typer(help="Benchmarks that print figures: pooling speed against peers, store load and re-pool.",
@@ -57,3 +59,31 @@ def pooling(
         shown = result["missing"].get(engine) or f"largest |estimate difference| {difference:.2e}"
         note = f" ({result['notes'][engine]})" if engine in result["notes"] else ""
         typer.echo(f"  {engine}: {shown}{note}")
+
+
+@bench_app.command("dedup")
+def dedup(
+    dataset_dir: Path = typer.Argument(..., help="a folder with records_pre_merged.csv and merged_record_ids.csv,"
+                                                 " or a folder of such folders"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object per dataset"),
+) -> None:
+    """Deduplication accuracy against known duplicate groups, counted per record as bib-dedupe counts."""
+    import json
+
+    from evidence.bench.dedup import run_dedup_bench
+    from evidence.cli.format import format_rows
+    from evidence.errors import InputError
+
+    marker = "records_pre_merged.csv"
+    folders = [dataset_dir] if (dataset_dir / marker).exists() else sorted(
+        p for p in dataset_dir.iterdir() if (p / marker).exists()) if dataset_dir.is_dir() else []
+    if not folders:
+        raise InputError(f"{dataset_dir}: no records_pre_merged.csv here or in its subfolders")
+    results = [run_dedup_bench(folder) for folder in folders]
+    if as_json:
+        for result in results:
+            typer.echo(json.dumps(result))
+        return
+    columns = ["dataset", "records", "tp", "fp", "fn", "tn", "sensitivity", "specificity", "seconds"]
+    rows = [tuple(round(r[c], 4) if isinstance(r[c], float) else r[c] for c in columns) for r in results]
+    typer.echo(format_rows(columns, rows, "table"))

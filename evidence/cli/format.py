@@ -43,6 +43,10 @@ def format_flow(flow) -> str:
     width = max(len(k) for k in flow.counts)
     for name, value in flow.counts.items():
         lines.append(f"  {name.ljust(width)}  {'' if value is None else value}")
+    if flow.database_specific_results:
+        lines.append("  per database: " + "; ".join(f"{d} {n}" for d, n in flow.database_specific_results))
+    if flow.dbr_excluded_reasons:
+        lines.append("  full-text exclusions: " + "; ".join(f"{r} {n}" for r, n in flow.dbr_excluded_reasons))
     lines.append("checks:")
     if not flow.checks:
         lines.append("  (too few boxes known to check any identity)")

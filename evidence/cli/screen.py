@@ -138,3 +138,17 @@ def screen_agreement(review: Optional[str] = REVIEW,
              None if a.percent_agreement is None else round(a.percent_agreement, 1),
              None if a.kappa is None else round(a.kappa, 3)) for a in found]
     typer.echo(format_rows(["stage", "reviewer_a", "reviewer_b", "records", "agreement_%", "kappa"], rows, "table"))
+
+
+@screen_app.command("report")
+def screen_report(
+    record_id: int = typer.Argument(..., help="a record included at full text"),
+    study: str = typer.Option(..., "--study", help="the study it reports (created if new), e.g. IKEMA"),
+    label: Optional[str] = typer.Option(None, "--label", help="the report's label [default: its source key]"),
+    review: Optional[str] = REVIEW,
+) -> None:
+    """Make an included full text a report of a study (a study may have many reports)."""
+    from evidence.studies import include_report
+
+    report_id, created = include_report(_engine(), review, record_id, study, label)
+    typer.echo(f"record {record_id} is report {report_id} of {'new ' if created else ''}study {study!r}")

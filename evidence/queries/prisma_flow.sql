@@ -32,6 +32,14 @@ from_records AS (
     LEFT JOIN retrieval AS rt ON rt.record_id = rec.id
     GROUP BY se.review_update_id
 ),
+studies_from_records AS (
+    -- Included full texts become reports of studies; several reports may share a study.
+    SELECT se.review_update_id, COUNT(DISTINCT rp.study_id) AS new_studies
+    FROM report AS rp
+    JOIN record AS rec ON rec.id = rp.record_id
+    JOIN search AS se ON se.id = rec.search_id
+    GROUP BY se.review_update_id
+),
 reported AS (
     SELECT
         review_update_id,
@@ -72,12 +80,13 @@ flow AS (
         COALESCE(f.dbr_notretrieved_reports, rp.dbr_notretrieved_reports) AS dbr_notretrieved_reports,
         COALESCE(f.dbr_assessed, rp.dbr_assessed) AS dbr_assessed,
         COALESCE(f.dbr_excluded, rp.dbr_excluded) AS dbr_excluded,
-        rp.new_studies,
+        COALESCE(sr.new_studies, rp.new_studies) AS new_studies,
         COALESCE(f.new_reports, rp.new_reports) AS new_reports,
         rp.previous_studies,
         rp.previous_reports
     FROM review_update AS u
     LEFT JOIN from_records AS f ON f.review_update_id = u.id
+    LEFT JOIN studies_from_records AS sr ON sr.review_update_id = u.id
     LEFT JOIN reported AS rp ON rp.review_update_id = u.id
 )
 SELECT

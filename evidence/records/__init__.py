@@ -1,0 +1,1 @@
+"""Citation records: reading exports, importing them, finding and linking duplicates."""
