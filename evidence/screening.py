@@ -204,3 +204,14 @@ def agreement(engine: sa.Engine, review: str | None) -> list[Agreement]:
         percent, kappa = cohen_kappa(pairs)
         out.append(Agreement(stage, a, b, len(pairs), percent, kappa))
     return out
+
+
+def record_retrieval(engine: sa.Engine, record_id: int, retrieved: bool, recorded_by: str, note: str | None = None) -> None:
+    """Whether the full text of a record sought for retrieval was obtained (append-only; the latest counts)."""
+    if not recorded_by or not recorded_by.strip():
+        raise InputError("a retrieval note needs who recorded it")
+    with friendly_errors(), engine.begin() as connection:
+        if connection.execute(sa.select(schema.Record.id).where(schema.Record.id == record_id)).first() is None:
+            raise NotFoundError(f"no record with id {record_id}")
+        connection.execute(sa.insert(schema.FullTextRetrieval).values(
+            record_id=record_id, retrieved=retrieved, note=note, recorded_by=recorded_by.strip()))

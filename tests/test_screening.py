@@ -11,7 +11,7 @@ from evidence import schema
 from evidence.errors import InputError, NotFoundError
 from evidence.reviews import create_review, list_reviews
 from evidence.screening import (
-    agreement, cohen_kappa, conflicts, export_sheet, import_sheet, next_record, record_decision,
+    agreement, cohen_kappa, conflicts, export_sheet, import_sheet, next_record, record_decision, record_retrieval,
 )
 
 
@@ -129,3 +129,17 @@ def test_agreement_per_stage_and_pair(engine, records):
     # p_o = 4/6; ann includes 3/6, bob includes 3/6: p_e = 0.5; kappa = (2/3 - 1/2) / (1/2) = 1/3.
     assert (found.stage, found.reviewer_a, found.reviewer_b, found.records) == ("title_abstract", "ann", "bob", 6)
     assert found.percent_agreement == pytest.approx(100 * 4 / 6) and found.kappa == pytest.approx(1 / 3)
+
+
+def test_reports_not_retrieved_are_counted(engine, records):
+    from evidence.prisma import prisma_flow
+
+    for record in records[:2]:
+        record_decision(engine, record, "title_abstract", "ann", "include")
+    record_retrieval(engine, records[0], False, "ann", "no library access")
+    record_retrieval(engine, records[1], False, "ann")
+    record_retrieval(engine, records[1], True, "ann", "obtained from the authors")  # the latest counts
+    flow = prisma_flow(engine, "screening-demo")
+    assert (flow.counts["dbr_sought_reports"], flow.counts["dbr_notretrieved_reports"]) == (2, 1)
+    with pytest.raises(NotFoundError):
+        record_retrieval(engine, 10**6, True, "ann")

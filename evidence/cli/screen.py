@@ -152,3 +152,17 @@ def screen_report(
 
     report_id, created = include_report(_engine(), review, record_id, study, label)
     typer.echo(f"record {record_id} is report {report_id} of {'new ' if created else ''}study {study!r}")
+
+
+@screen_app.command("retrieval")
+def screen_retrieval(
+    record_id: int = typer.Argument(..., help="a record sought for full-text retrieval"),
+    retrieved: bool = typer.Option(..., "--retrieved/--not-retrieved", help="whether the full text was obtained"),
+    by: str = typer.Option(..., "--by", help="who recorded it"),
+    note: Optional[str] = typer.Option(None, "--note", help="e.g. the library request that failed"),
+) -> None:
+    """Record whether a report was retrieved (PRISMA's reports not retrieved)."""
+    from evidence.screening import record_retrieval
+
+    record_retrieval(_engine(), record_id, retrieved, by, note)
+    typer.echo(f"record {record_id}: full text {'retrieved' if retrieved else 'not retrieved'}")
