@@ -14,14 +14,36 @@ def normal_quantile(level) -> np.ndarray:
     return special.ndtri(1 - (1 - np.asarray(level, dtype=float)) / 2)
 
 
+def _per_distinct(function, df: np.ndarray) -> np.ndarray:
+    """function(df) (m,), evaluated once per distinct df.
+
+    Degrees of freedom are mostly whole numbers k - 1 no larger than the number of analyses;
+    those are told apart by a count per value, which is much cheaper than np.unique's sort.
+    """
+    if df.size and df.min() == df.max():  # analyses of equal size
+        return np.full(df.shape, function(df[:1])[0])
+    whole = df.astype(np.intp)
+    if df.size and (whole == df).all() and 0 <= whole.min() and whole.max() <= df.size:
+        distinct = np.flatnonzero(np.bincount(whole))
+        table = np.empty(distinct[-1] + 1)
+        table[distinct] = function(distinct.astype(float))
+        return table[whole]
+    distinct, position = np.unique(df, return_inverse=True)
+    return function(distinct)[position]
+
+
 def critical_value(level: float, df) -> np.ndarray:
     """Two-sided critical value per analysis: t with `df` where df is finite, else the normal quantile."""
     df = np.asarray(df, dtype=float)
-    critical = np.full(df.shape, float(normal_quantile(level)))
     has_df = np.isfinite(df)
+
+    def t_quantile(distinct):
+        return special.stdtrit(distinct, 1 - (1 - level) / 2)
+    if has_df.all():  # the usual case, without boolean indexing (slow over many analyses)
+        return _per_distinct(t_quantile, df)
+    critical = np.full(df.shape, float(normal_quantile(level)))
     if has_df.any():
-        distinct, position = np.unique(df[has_df], return_inverse=True)
-        critical[has_df] = special.stdtrit(distinct, 1 - (1 - level) / 2)[position]
+        critical[has_df] = _per_distinct(t_quantile, df[has_df])
     return critical
 
 
@@ -51,6 +73,5 @@ def chi2_quantile(probability: float, df) -> np.ndarray:
     quantile = np.full(df.shape, np.nan)
     has_df = df >= 1
     if has_df.any():
-        distinct, position = np.unique(df[has_df], return_inverse=True)
-        quantile[has_df] = special.chdtri(distinct, 1 - probability)[position]
+        quantile[has_df] = _per_distinct(lambda distinct: special.chdtri(distinct, 1 - probability), df[has_df])
     return quantile

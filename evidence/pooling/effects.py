@@ -58,8 +58,8 @@ def _as_float(*arrays) -> list[np.ndarray]:
 
 def _masked(yi, vi, estimable, measure, zero_cell_rule=NO_ZERO_CELL_RULE) -> StudyEffects:
     """Hide values of inestimable studies so that no NaN or inf can reach a sum."""
-    missing = ~estimable
-    if missing.any():
+    if not estimable.all():
+        missing = ~estimable
         yi, vi = np.array(yi, dtype=float), np.array(vi, dtype=float)
         yi[missing] = vi[missing] = np.nan
     return StudyEffects(yi, vi, estimable, measure, zero_cell_rule)

@@ -1,38 +1,70 @@
-"""Fixed-effect pooled estimates: inverse variance for any measure, Mantel-Haenszel for RR, OR, RD.
+"""Pooled estimates for fixed weights: inverse variance for any measure (also the random-effects
+model, whose weights add tau²), Mantel-Haenszel for RR, OR, RD.
 
-Inputs are per-study arrays (n,) with the analysis index `group` (n,); results are
-FixedEffect with te and variance of shape (G,) and the raw study weights (n,).
+Inputs are per-study arrays with their Groups (G analyses); results are FixedEffect with te
+and variance of shape (G,) and the study weights on demand.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from .effects import ZeroCells, check_counts, uninformative
-from .groups import group_sum, zero_where
+from .groups import Groups
 
 
 @dataclass(frozen=True)
 class FixedEffect:
-    """Pooled fixed-effect estimate te (G,) and its variance (G,); weight (n,) is the method's own."""
+    """Pooled estimate te (G,) and its variance (G,).
+
+    weigh() gives the method's own study weights, made on demand rather than kept: most
+    callers of a large pooling never read them, and an array per study is the costliest
+    thing to keep. `spread` (G,): sum w (yi - te)² when inverse_variance was asked for it.
+    """
 
     te: np.ndarray
     variance: np.ndarray
-    weight: np.ndarray
+    weigh: Callable[[], np.ndarray]
+    spread: np.ndarray | None = None
 
 
-def inverse_variance(yi, vi, estimable, group, n_groups: int) -> FixedEffect:
-    """Weighted mean with w = 1/vi; inestimable studies (NaN yi/vi) get weight 0."""
-    missing = ~estimable
-    weight = zero_where(1 / vi, missing)
-    total = group_sum(weight, group, n_groups)
+def inverse_variance_weights(vi, groups: Groups, tau2=None) -> np.ndarray:
+    """w = 1/(vi + tau²) (m,) for tau² (G,) per analysis (None: 0), made in one array."""
+    if tau2 is None:
+        return 1 / vi
+    weight = groups.spread(tau2)
+    weight += vi
+    return np.reciprocal(weight, out=weight)
+
+
+def weighted_spread(yi, weight, centre, groups: Groups) -> np.ndarray:
+    """sum w (yi - centre)² per analysis (G,): Cochran's Q for w = 1/vi around a fixed-effect
+    estimate, the Hartung-Knapp numerator for random-effects weights around their estimate."""
+    deviation = groups.deviation(yi, centre)
+    deviation *= deviation
+    deviation *= weight  # in place: one array of n at a time besides the weights
+    return groups.sum(deviation)
+
+
+def inverse_variance(yi, vi, groups: Groups, tau2=None, *, spread: bool = False) -> FixedEffect:
+    """Weighted mean of estimable studies yi, vi (m,) with w = 1/(vi + tau²), tau² (G,) per analysis
+    (None: 0, the fixed-effect model); NaN for an analysis without studies. weigh() gives w (m,).
+
+    spread: also weighted_spread around the estimate, while w is at hand.
+    """
+    weight = inverse_variance_weights(vi, groups, tau2)
+    total = groups.sum(weight)
     with np.errstate(divide="ignore", invalid="ignore"):  # analyses without studies -> NaN
-        te = group_sum(zero_where(weight * yi, missing), group, n_groups) / total
-        return FixedEffect(te, np.where(total > 0, 1 / total, np.nan), weight)
+        te = groups.sum(weight * yi) / total
+        variance = np.where(total > 0, 1 / total, np.nan)
+    return FixedEffect(te, variance, partial(inverse_variance_weights, vi, groups, tau2),
+                       weighted_spread(yi, weight, te, groups) if spread else None)
 
 
 def mantel_haenszel(
-    e_events, e_total, c_events, c_total, group, n_groups: int, measure: str, *, zero_cells: ZeroCells | None
+    e_events, e_total, c_events, c_total, groups: Groups, measure: str, *, zero_cells: ZeroCells | None
 ) -> FixedEffect:
     """Mantel-Haenszel estimate of log OR, log RR or RD per analysis.
 
@@ -47,7 +79,7 @@ def mantel_haenszel(
     e_events, e_total, c_events, c_total = (np.asarray(x, dtype=float) for x in (e_events, e_total, c_events, c_total))
     check_counts(e_events, e_total, c_events, c_total)
     inc = (0.0 if zero_cells is None
-           else zero_cells.increments(e_events, e_total, c_events, c_total, group, n_groups))
+           else zero_cells.increments(e_events, e_total, c_events, c_total, groups.index, groups.count))
     a, b = e_events + inc, e_total - e_events + inc
     c, d = c_events + inc, c_total - c_events + inc
     n1, n2 = a + b, c + d
@@ -57,7 +89,7 @@ def mantel_haenszel(
                 else np.ones(a.shape, bool))
 
     def total(x):
-        return group_sum(np.where(included, x, 0.0), group, n_groups)
+        return groups.sum(np.where(included, x, 0.0))
 
     with np.errstate(divide="ignore", invalid="ignore"):  # analyses without studies -> NaN
         if measure == "OR":
@@ -85,5 +117,5 @@ def mantel_haenszel(
         else:
             raise ValueError(f"Mantel-Haenszel pools RR, OR or RD, not {measure!r}")
     defined = np.isfinite(te) & np.isfinite(variance)
-    return FixedEffect(np.where(defined, te, np.nan), np.where(defined, variance, np.nan),
-                       np.where(included, weight, 0.0))
+    weight = np.where(included, weight, 0.0)
+    return FixedEffect(np.where(defined, te, np.nan), np.where(defined, variance, np.nan), lambda: weight)

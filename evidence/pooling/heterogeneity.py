@@ -7,7 +7,7 @@ from functools import cached_property
 import numpy as np
 
 from .distributions import chi2_quantile, chi2_upper_tail
-from .groups import group_sum, zero_where
+from .groups import Groups
 from .tau2 import generalised_q_root
 
 
@@ -26,40 +26,38 @@ class Heterogeneity:
         return chi2_upper_tail(self.q, self.q_df)
 
 
-def heterogeneity(yi, vi, estimable, group, n_groups: int, fixed_te: np.ndarray) -> Heterogeneity:
-    """Q = sum (1/vi)(yi - fixed_te)² over estimable studies, around the analysis's own fixed estimate.
+def heterogeneity(k: np.ndarray, q: np.ndarray) -> Heterogeneity:
+    """Q (G,) of k (G,) estimable studies around the analysis's own fixed-effect estimate, and I².
 
-    fixed_te (G,) is whatever fixed-effect estimate the analysis reports (the MH estimate in an
+    Q is centred on whatever fixed-effect estimate the analysis reports (the MH estimate in an
     MH analysis), so Q, I² and a DerSimonian-Laird tau² all follow it. I² = max(0, (Q - df)/Q),
-    0 when df = 0; NaN for an analysis without estimable studies.
+    0 when df = 0; Q and I² are NaN for an analysis without estimable studies.
     """
-    k = np.bincount(group if estimable.all() else group[estimable], minlength=n_groups)
-    deviation = zero_where((yi - fixed_te[group]) ** 2 / vi, ~estimable)
-    q = np.where(k > 0, group_sum(deviation, group, n_groups), np.nan)
+    q = np.where(k > 0, q, np.nan)
     q_df = np.maximum(k - 1, 0)
-    excess = (q_df > 0) & (q > q_df)  # I² > 0 only here, where Q > 1: no overflow from a tiny Q
-    i2 = np.where(k > 0, 0.0, np.nan)
-    i2[excess] = (q[excess] - q_df[excess]) / q[excess] * 100
+    excess = (q_df > 0) & (q > q_df)  # I² > 0 only here, where Q > 1
+    with np.errstate(all="ignore"):  # elsewhere (a tiny or no Q) the ratio is computed but not used
+        i2 = np.where(excess, (q - q_df) / q * 100, np.where(k > 0, 0.0, np.nan))
     return Heterogeneity(k, q, q_df, i2)
 
 
-def q_profile_intervals(yi, vi, group, n_groups: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+def q_profile_intervals(yi, vi, groups: Groups, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Confidence intervals (G, 2) for tau² and for I² (percent) from the generalised Q statistic.
 
-    Estimable studies only, yi, vi, group of shape (m,). The tau² limits solve
+    Estimable studies only: yi, vi (m,) in `groups`. The tau² limits solve
     Q(tau²) = chi²_{k-1} quantiles 1 - alpha/2 (lower) and alpha/2 (upper), each 0 where
     Q(0) is already below; I² limits are 100 tau²/(tau² + s²) with the typical within-study
     variance s² = (k - 1) S1 / (S1² - S2), w = 1/vi. NaN for analyses with fewer than 2 studies.
     """
-    k = np.bincount(group, minlength=n_groups)
+    k = groups.size
     df = np.where(k > 1, k - 1, 0)
     alpha = 1 - level
     tau2_ci = np.column_stack([
-        generalised_q_root(yi, vi, group, n_groups, chi2_quantile(1 - alpha / 2, df)),
-        generalised_q_root(yi, vi, group, n_groups, chi2_quantile(alpha / 2, df)),
+        generalised_q_root(yi, vi, groups, chi2_quantile(1 - alpha / 2, df)),
+        generalised_q_root(yi, vi, groups, chi2_quantile(alpha / 2, df)),
     ])
     w = 1 / vi
-    s1, s2 = group_sum(w, group, n_groups), group_sum(w * w, group, n_groups)
+    s1, s2 = groups.sum(w), groups.sum(w * w)
     with np.errstate(divide="ignore", invalid="ignore"):
         typical = (df * s1 / (s1**2 - s2))[:, None]
         i2_ci = 100 * tau2_ci / (tau2_ci + typical)

@@ -15,8 +15,8 @@ import numpy as np
 
 from .distributions import critical_value, normal_quantile, two_sided_p
 from .effects import StudyEffects, ZeroCells, dichotomous_effects, peto_effects, scale_of
-from .fixed import FixedEffect, inverse_variance, mantel_haenszel
-from .groups import analysis_index, group_sum, share_of_group, zero_where
+from .fixed import FixedEffect, inverse_variance, mantel_haenszel, weighted_spread
+from .groups import Groups
 from .heterogeneity import Heterogeneity, heterogeneity, q_profile_intervals
 from .presets import CI_METHODS, PRESETS, Preset
 from .rules import MODEL_RULES
@@ -52,8 +52,9 @@ class Summary:
 
     z is the test statistic te/se: a t statistic with df (G,) degrees of freedom where df is
     finite (Hartung-Knapp), a z statistic where df is NaN. raw_weight (n,) is the model's own
-    study weight (0 for an inestimable study); `weight` is it in percent of the analysis.
-    p and weight are computed on first use: each costs more than the estimate itself.
+    study weight (0 for an inestimable study), made by `weigh`; `weight` is it in percent of
+    the analysis. p, raw_weight and weight are computed on first use: each costs more than
+    the estimate itself.
     """
 
     te: np.ndarray
@@ -62,8 +63,18 @@ class Summary:
     ci_high: np.ndarray
     z: np.ndarray
     df: np.ndarray
-    raw_weight: np.ndarray
-    group: np.ndarray
+    groups: Groups  # of all n studies
+    weigh: Callable[[], np.ndarray]
+
+    @property
+    def group(self) -> np.ndarray:
+        """Each study's analysis (n,)."""
+        return self.groups.index
+
+    @cached_property
+    def raw_weight(self) -> np.ndarray:
+        """The model's own study weights (n,)."""
+        return self.weigh()
 
     @cached_property
     def p(self) -> np.ndarray:
@@ -73,7 +84,7 @@ class Summary:
     @cached_property
     def weight(self) -> np.ndarray:
         """Study weights (n,) in percent of their analysis."""
-        return share_of_group(self.raw_weight, self.group, self.te.shape[0])
+        return self.groups.share(self.raw_weight)
 
 
 @dataclass(frozen=True)
@@ -110,10 +121,13 @@ class MetaAnalysis:
         """The model the rule chose, per analysis."""
         per_analysis = {name: np.where(self.uses_random, getattr(self.random, name), getattr(self.fixed, name))
                         for name in ("te", "se", "ci_low", "ci_high", "z", "df")}
+        return Summary(**per_analysis, groups=self.fixed.groups, weigh=self._pooled_weight)
+
+    def _pooled_weight(self) -> np.ndarray:
         weight = self.fixed.raw_weight.copy()
-        from_random = self.uses_random[self.group]
+        from_random = self.fixed.groups.spread(self.uses_random)
         weight[from_random] = self.random.raw_weight[from_random]
-        return Summary(**per_analysis, raw_weight=weight, group=self.group)
+        return weight
 
     @property
     def study_weight(self) -> np.ndarray:
@@ -129,47 +143,71 @@ class MetaAnalysis:
         return self.studies.yi + normal_quantile(self.conventions.level) * self.studies.se
 
 
-def _summary(te, se, df, critical, weight, group) -> Summary:
+def _summary(te, se, df, critical, groups: Groups, weigh) -> Summary:
     half_width = critical * se
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero Hartung-Knapp se (identical estimates)
         statistic = te / se
-    return Summary(te, se, te - half_width, te + half_width, statistic, df, weight, group)
+    return Summary(te, se, te - half_width, te + half_width, statistic, df, groups, weigh)
 
 
-def _random_se(random: FixedEffect, yi, estimable, group, n_groups, k, ci_method) -> tuple[np.ndarray, np.ndarray]:
+def _random_se(random: FixedEffect, k, ci_method) -> tuple[np.ndarray, np.ndarray]:
     """Standard error and df (G,) of the random-effects estimate.
 
     Hartung-Knapp-Sidik-Jonkman: se² = sum w*(yi - te)² / ((k - 1) sum w*), t with k - 1 df
     (the ad hoc variant never lets the scale factor fall below 1); z where k < 2.
     """
     se = np.sqrt(random.variance)
-    no_df = np.full(n_groups, np.nan)
+    no_df = np.full(k.shape, np.nan)
     if ci_method == "z":
         return se, no_df
-    residual = zero_where(yi - random.te[group], ~estimable)
     has_df = k > 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = group_sum(random.weight * residual**2, group, n_groups) / (k - 1)
+        scale = random.spread / (k - 1)
     if ci_method == "hk_adhoc":
         scale = np.maximum(scale, 1.0)
     return np.where(has_df, se * np.sqrt(scale), se), np.where(has_df, k - 1.0, no_df)
 
 
-def _analyse(effects: StudyEffects, fixed: FixedEffect, group, n_groups, conventions: Conventions) -> MetaAnalysis:
-    """Heterogeneity, tau², random effects, intervals and the model rule around a given fixed-effect estimate."""
+def _on_every_study(weigh, estimable) -> Callable[[], np.ndarray]:
+    """weigh() over the estimable studies (m,) as weights over every study (n,), 0 for the others."""
+    if estimable.all():
+        return weigh
+
+    def weigh_every_study():
+        weight = np.zeros(estimable.shape)
+        weight[estimable] = weigh()
+        return weight
+    return weigh_every_study
+
+
+def _analyse(effects: StudyEffects, groups: Groups, conventions: Conventions,
+             mantel_haenszel: FixedEffect | None = None) -> MetaAnalysis:
+    """Fixed and random effects, heterogeneity, tau² and intervals, and the model rule.
+
+    The fixed-effect model is inverse variance unless a Mantel-Haenszel estimate is given;
+    Q is centred on the fixed-effect estimate either way.
+    """
     yi, vi, estimable = effects.yi, effects.vi, effects.estimable
-    level = conventions.level
-    het = heterogeneity(yi, vi, estimable, group, n_groups, fixed.te)
-    # The estimable studies only, for tau² and its intervals (no copies when that is all of them).
-    studied = ((yi, vi, group, n_groups) if estimable.all()
-               else (yi[estimable], vi[estimable], group[estimable], n_groups))
-    tau2 = TAU2_ESTIMATORS[conventions.tau2_method](*studied, het.q)
-    random = inverse_variance(yi, vi + tau2[group], estimable, group, n_groups)
-    random_se, random_df = _random_se(random, yi, estimable, group, n_groups, het.k, conventions.ci_method)
+    level, n_groups = conventions.level, groups.count
+    # Everything but the study rows works on the estimable studies only (no copies when that is all of them).
+    sample = (yi, vi, groups) if estimable.all() else (yi[estimable], vi[estimable], groups.take(estimable))
+    sample_yi, sample_vi, sample_groups = sample
+    k = sample_groups.size
+    if mantel_haenszel is None:  # inverse variance: Q is its weighted spread
+        fixed = inverse_variance(*sample, spread=True)
+        q, fixed_weigh = fixed.spread, _on_every_study(fixed.weigh, estimable)
+    else:
+        fixed = mantel_haenszel
+        q, fixed_weigh = weighted_spread(sample_yi, 1 / sample_vi, fixed.te, sample_groups), fixed.weigh
+    het = heterogeneity(k, q)
+    tau2 = TAU2_ESTIMATORS[conventions.tau2_method](*sample, het.q)
+    random = inverse_variance(*sample, tau2, spread=conventions.ci_method != "z")
+    random_se, random_df = _random_se(random, k, conventions.ci_method)
     no_df = np.full(n_groups, np.nan)
     random_critical = critical_value(level, random_df)  # t quantiles cost: once for the CI and the PI
-    fixed_summary = _summary(fixed.te, np.sqrt(fixed.variance), no_df, normal_quantile(level), fixed.weight, group)
-    random_summary = _summary(random.te, random_se, random_df, random_critical, random.weight, group)
+    fixed_summary = _summary(fixed.te, np.sqrt(fixed.variance), no_df, normal_quantile(level), groups, fixed_weigh)
+    random_summary = _summary(random.te, random_se, random_df, random_critical, groups,
+                              _on_every_study(random.weigh, estimable))
     uses_random = MODEL_RULES[conventions.model_rule](het)
     pi_low = pi_high = no_df
     if conventions.prediction:
@@ -177,9 +215,9 @@ def _analyse(effects: StudyEffects, fixed: FixedEffect, group, n_groups, convent
         pi_low, pi_high = random.te - half_width, random.te + half_width
     tau2_ci = i2_ci = np.full((n_groups, 2), np.nan)
     if conventions.heterogeneity_ci:
-        tau2_ci, i2_ci = q_profile_intervals(*studied, level)
+        tau2_ci, i2_ci = q_profile_intervals(*sample, level)
     return MetaAnalysis(
-        conventions, group, effects, het, tau2,
+        conventions, groups.index, effects, het, tau2,
         fixed_summary, random_summary, uses_random, pi_low, pi_high, tau2_ci, i2_ci,
     )
 
@@ -232,10 +270,9 @@ def pool(
     interval and the Q-profile intervals. Options left None come from the preset.
     """
     options = _options(model, tau2_method, ci_method, prediction, heterogeneity_ci, level, preset)
-    group, n_groups = analysis_index(group, effects.yi.shape[0], n_groups)
-    fixed = inverse_variance(effects.yi, effects.vi, effects.estimable, group, n_groups)
+    groups = Groups.of(group, effects.yi.shape[0], n_groups)
     conventions = options.conventions(effects.measure, "IV", effects.zero_cell_rule, level, model)
-    return _analyse(effects, fixed, group, n_groups, conventions)
+    return _analyse(effects, groups, conventions)
 
 
 def pool_dichotomous(
@@ -255,20 +292,19 @@ def pool_dichotomous(
         raise ValueError(f"method {method!r} is not one of {FIXED_METHODS}")
     if method == "PETO" and measure != "OR":
         raise ValueError("the Peto method pools odds ratios only")
-    group, n_groups = analysis_index(group, np.shape(e_events)[0], n_groups)
+    groups = Groups.of(group, np.shape(e_events)[0], n_groups)
     zero_cells = options.preset.zero_cells if zero_cells is None else zero_cells
     if method == "PETO":
         effects = peto_effects(e_events, e_total, c_events, c_total)
     else:
         effects = dichotomous_effects(e_events, e_total, c_events, c_total, measure, zero_cells=zero_cells,
-                                      group=group, n_groups=n_groups)
+                                      group=groups.index, n_groups=groups.count)
+    mh = None  # IV and Peto: inverse variance of the study effects
     if method == "MH":
-        fixed = mantel_haenszel(e_events, e_total, c_events, c_total, group, n_groups, measure,
-                                zero_cells=zero_cells if options.preset.increment_in_mantel_haenszel else None)
-    else:
-        fixed = inverse_variance(effects.yi, effects.vi, effects.estimable, group, n_groups)
+        mh = mantel_haenszel(e_events, e_total, c_events, c_total, groups, measure,
+                             zero_cells=zero_cells if options.preset.increment_in_mantel_haenszel else None)
     conventions = options.conventions(measure, method, effects.zero_cell_rule, level, model)
-    return _analyse(effects, fixed, group, n_groups, conventions)
+    return _analyse(effects, groups, conventions, mh)
 
 
 PoolRows = Callable[[np.ndarray, np.ndarray, int], MetaAnalysis]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .fixed import inverse_variance_weights
 from .groups import Groups
 
 Tau2Estimator = Callable[[np.ndarray, np.ndarray, Groups, np.ndarray], np.ndarray]
@@ -28,18 +29,19 @@ def _with_edge_cases(k, estimate) -> np.ndarray:
 
 def _weighted_residuals(yi, vi, tau2, groups: Groups):
     """Weights 1/(vi + tau²) (m,), their sums (G,) and the residuals around the weighted mean (m,)."""
-    w = 1 / (vi + groups.spread(tau2))
+    w = inverse_variance_weights(vi, groups, tau2)
     sum_w = groups.sum(w)
     with np.errstate(invalid="ignore", divide="ignore"):  # analyses without studies
         mean = groups.sum(w * yi) / sum_w
-    return w, sum_w, yi - groups.spread(mean)
+    return w, sum_w, groups.deviation(yi, mean)
 
 
 def _unweighted_spread(yi, groups: Groups):
     """Sum of squares around the unweighted mean of each analysis (G,)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = groups.sum(yi) / groups.size
-    return groups.sum((yi - groups.spread(mean)) ** 2)
+    deviation = groups.deviation(yi, mean)
+    return groups.sum(np.square(deviation, out=deviation))
 
 
 def dersimonian_laird(yi, vi, groups: Groups, q) -> np.ndarray:
@@ -50,7 +52,7 @@ def dersimonian_laird(yi, vi, groups: Groups, q) -> np.ndarray:
     """
     k = groups.size
     w = 1 / vi
-    s1, s2 = groups.sum(w), groups.sum(w**2)
+    s1, s2 = groups.sum(w), groups.sum(w * w)
     with np.errstate(divide="ignore", invalid="ignore"):
         moment = np.maximum(0.0, (q - (k - 1)) / (s1 - s2 / s1))
     return _with_edge_cases(k, moment)  # rounding would otherwise divide 0 by ~0 for one study
@@ -81,7 +83,7 @@ def sidik_jonkman(yi, vi, groups: Groups, q=None) -> np.ndarray:
     start = np.where(k > 1, start, 0.0)
     w, _, residual = _weighted_residuals(yi, vi, start, groups)
     with np.errstate(divide="ignore", invalid="ignore"):
-        estimate = start * groups.sum(w * residual**2) / (k - 1)
+        estimate = start * groups.sum(w * np.square(residual, out=residual)) / (k - 1)
     return _with_edge_cases(k, estimate)
 
 
@@ -106,11 +108,11 @@ def _decreasing_root(evaluate, yi, vi, groups: Groups, target, start, active, hi
         if not moving.any():
             break
         if moving.sum() < moving.shape[0] / 2:  # drop the converged analyses and their studies
-            rows, groups = groups.restrict(moving)
-            yi, vi = yi[rows], vi[rows]
             tau2[working] = state[0]
             kept = np.flatnonzero(moving)
             working, state = working[kept], [x[kept] for x in state]
+            rows, groups = groups.restrict(moving)
+            yi, vi = yi[rows], vi[rows]
         current, low, high, previous_step, goal, moving = state
         value, slope = evaluate(current, yi, vi, groups)
         excess = value - goal
@@ -162,7 +164,7 @@ def _ml_score(tau2, yi, vi, groups: Groups):
     """Score of the likelihood in tau² (sum w² r² - S1, halved away) and minus the expected information (S2)."""
     w, s1, residual = _weighted_residuals(yi, vi, tau2, groups)
     w2 = w * w
-    return groups.sum(w2 * residual**2) - s1, -groups.sum(w2)
+    return groups.sum(w2 * np.square(residual, out=residual)) - s1, -groups.sum(w2)
 
 
 def _reml_score(tau2, yi, vi, groups: Groups):
@@ -172,7 +174,7 @@ def _reml_score(tau2, yi, vi, groups: Groups):
     w2 = w * w
     s2, s3 = groups.sum(w2), groups.sum(w2 * w)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (groups.sum(w2 * residual**2) - (s1 - s2 / s1),
+        return (groups.sum(w2 * np.square(residual, out=residual)) - (s1 - s2 / s1),
                 -(s2 - 2 * s3 / s1 + (s2 / s1) ** 2))
 
 

@@ -18,6 +18,7 @@ from evidence.pooling import (
     pool,
     trim_and_fill,
 )
+from evidence.pooling.groups import Groups
 from evidence.pooling.tau2 import _ml_score
 
 from .tolerances import ITERATED, METAFOR_TAU2_STOP, assert_printed
@@ -100,7 +101,7 @@ def test_random_effects_match_published_numbers(row):
 def test_clasp_ml_maximum_is_at_zero():
     # The score of the likelihood at tau² = 0 is negative: tau² = 0 maximises it exactly.
     effects = EFFECTS["clasp-OR"]()
-    score, _ = _ml_score(np.zeros(1), effects.yi, effects.vi, np.zeros(6, np.intp), 1)
+    score, _ = _ml_score(np.zeros(1), effects.yi, effects.vi, Groups.of(np.zeros(6, np.intp), 6))
     assert score[0] < 0
     assert pool(effects, tau2_method="ML").tau2[0] == 0.0
 
