@@ -24,6 +24,7 @@ app = typer.Typer(
 
 
 from evidence.cli.bench import bench_app  # noqa: E402  (Typer only)
+from evidence.cli.common import State, echo_json, open_store  # noqa: E402  (Typer only)
 from evidence.cli.records import dedup_app, import_app  # noqa: E402  (Typer only)
 from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
 
@@ -33,10 +34,6 @@ app.add_typer(dedup_app, name="dedup")
 app.add_typer(screen_app, name="screen")
 
 
-class State:
-    url: str | None = None
-
-
 @app.callback()
 def _global(
     db: Optional[str] = typer.Option(
@@ -44,20 +41,6 @@ def _global(
     ),
 ) -> None:
     State.url = db
-
-
-def _engine(read_only: bool = False):
-    from evidence.db import create_engine, require_schema
-
-    engine = create_engine(State.url, read_only=read_only)
-    require_schema(engine)
-    return engine
-
-
-def _echo_json(value) -> None:
-    import json
-
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 @app.command()
@@ -74,7 +57,7 @@ def load(path: Path = typer.Argument(..., help="a seed folder (review.yaml and C
     """Load a seed folder in one transaction (loading the same content again changes nothing)."""
     from evidence.loaders.seed import load_seed
 
-    result = load_seed(_engine(), path)
+    result = load_seed(open_store(), path)
     if result.loaded:
         rows = ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in result.counts.items())
         typer.echo(f"loaded review {result.slug!r} from {path}: {rows}")
@@ -94,7 +77,7 @@ def review_create(
     """Create an empty review, to be filled from search exports."""
     from evidence.reviews import create_review
 
-    create_review(_engine(), slug, title)
+    create_review(open_store(), slug, title)
     typer.echo(f"created review {slug!r}")
 
 
@@ -104,9 +87,9 @@ def review_list(as_json: bool = typer.Option(False, "--json", help="print a JSON
     from evidence.cli.format import format_rows
     from evidence.reviews import list_reviews
 
-    reviews = list_reviews(_engine(read_only=True))
+    reviews = list_reviews(open_store(read_only=True))
     if as_json:
-        _echo_json(reviews)
+        echo_json(reviews)
     else:
         columns = ["slug", "title", "included_studies", "records", "runs"]
         typer.echo(format_rows(columns, [tuple(r[c] for c in columns) for r in reviews], "table"))
@@ -122,11 +105,11 @@ def prisma(
     from evidence.cli.format import format_flow
     from evidence.prisma import prisma_flow
 
-    flow = prisma_flow(_engine(read_only=True), review)
+    flow = prisma_flow(open_store(read_only=True), review)
     if as_csv:
         as_csv.write_text(flow.as_prisma2020_csv(), encoding="utf-8")
     if as_json:
-        _echo_json(flow.as_json())
+        echo_json(flow.as_json())
     else:
         typer.echo(format_flow(flow))
     if not flow.consistent:
@@ -142,9 +125,9 @@ def pool(
     from evidence.cli.format import format_pool
     from evidence.pool import pool_review
 
-    run = pool_review(_engine(), review)
+    run = pool_review(open_store(), review)
     if as_json:
-        _echo_json(run.as_json())
+        echo_json(run.as_json())
     else:
         typer.echo(format_pool(run))
 
@@ -161,7 +144,7 @@ def sql(
 
     if fmt not in ("table", "csv", "json"):
         raise InputError(f"--format {fmt!r} is not one of table, csv, json")
-    result = run_query(_engine(read_only=True), query)
+    result = run_query(open_store(read_only=True), query)
     typer.echo(format_rows(result.columns, result.rows, fmt))
 
 
@@ -174,7 +157,7 @@ def export(
     """Write every table and view of a review: one file per table (csv, parquet) or one workbook (xlsx)."""
     from evidence.export import export_review
 
-    result = export_review(_engine(read_only=True), review, fmt, out)
+    result = export_review(open_store(read_only=True), review, fmt, out)
     typer.echo(f"exported review {result.review!r}: {len(result.files)} file(s), {sum(result.rows.values())} rows, in {out}")
 
 
@@ -203,7 +186,7 @@ def meta(
                       preset=preset, subgroup=subgroup, egger=egger, trimfill=trimfill, leave_one_out=leave_one_out,
                       cumulative=cumulative)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
     else:
         typer.echo(format_meta(result))
 

@@ -8,18 +8,14 @@ from typing import Optional
 
 import typer
 
+from evidence.cli.common import echo_json, open_store
+
 import_app = typer.Typer(help="Import search results.", no_args_is_help=True)
 dedup_app = typer.Typer(help="Link duplicate records (never delete them); resolve the pairs it is unsure of.",
                         invoke_without_command=True)
 
 REVIEW = typer.Option(None, "--review", help="review slug (needed when the store holds several)")
 BY = typer.Option(..., "--by", help="who decides")
-
-
-def _engine(read_only: bool = False):
-    from evidence.cli import _engine as engine
-
-    return engine(read_only)
 
 
 @import_app.command("records")
@@ -40,7 +36,7 @@ def import_records(
         date = dt.date.fromisoformat(searched)
     except ValueError:
         raise InputError(f"--searched {searched!r} is not a date like 2025-04-10") from None
-    result = run(_engine(), path, review=review, database=database, searched=date, query=query, format=fmt,
+    result = run(open_store(), path, review=review, database=database, searched=date, query=query, format=fmt,
                  skip_invalid=skip_invalid)
     rejected = f", {result.rejected} rejected (see rejected_record)" if result.rejected else ""
     typer.echo(f"imported {result.imported} {result.format.upper()} records ({result.encoding}) into the"
@@ -56,12 +52,11 @@ def dedup(
     """Find duplicates: link the sure ones, queue the unsure pairs for a person."""
     if ctx.invoked_subcommand is not None:
         return
-    from evidence.cli import _echo_json
     from evidence.records.duplicates import deduplicate
 
-    result = deduplicate(_engine(), review)
+    result = deduplicate(open_store(), review)
     if as_json:
-        _echo_json({"groups": result.groups})
+        echo_json({"groups": result.groups})
         return
     typer.echo(f"{result.records} records: {result.linked} new duplicate links, {result.queued} pairs queued for a person;"
                f" {len(result.groups)} duplicate groups in all (`evidence dedup queue` lists the open pairs)")
@@ -71,12 +66,11 @@ def dedup(
 def dedup_queue(review: Optional[str] = REVIEW,
                 as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
     """The pairs waiting for a person's verdict."""
-    from evidence.cli import _echo_json
     from evidence.records.duplicates import open_candidates
 
-    pairs = open_candidates(_engine(read_only=True), review)
+    pairs = open_candidates(open_store(read_only=True), review)
     if as_json:
-        _echo_json(pairs)
+        echo_json(pairs)
         return
     for p in pairs:
         typer.echo(f"pair {p['id']} (score {p['score']:.2f}; {p['reason']})\n  {p['key_a']}: {p['title_a']}\n  {p['key_b']}: {p['title_b']}")
@@ -93,7 +87,7 @@ def dedup_resolve(
     """Decide a queued pair."""
     from evidence.records.duplicates import resolve_candidate
 
-    resolve_candidate(_engine(), pair, duplicate, by, reason)
+    resolve_candidate(open_store(), pair, duplicate, by, reason)
     typer.echo(f"pair {pair}: {'duplicates' if duplicate else 'distinct records'} ({by})")
 
 
@@ -107,7 +101,7 @@ def dedup_mark(
     """Link a record found to be a duplicate later, e.g. during screening."""
     from evidence.records.duplicates import mark_duplicate
 
-    mark_duplicate(_engine(), record, of, by, reason)
+    mark_duplicate(open_store(), record, of, by, reason)
     typer.echo(f"record {record} linked as a duplicate of {of}")
 
 
@@ -120,5 +114,5 @@ def dedup_unlink(
     """Undo a duplicate link (the link and its undoing both stay in the history)."""
     from evidence.records.duplicates import unlink
 
-    unlink(_engine(), record, by, reason)
+    unlink(open_store(), record, by, reason)
     typer.echo(f"record {record} is no longer linked as a duplicate")

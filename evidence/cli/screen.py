@@ -7,18 +7,14 @@ from typing import Optional
 
 import typer
 
+from evidence.cli.common import echo_json, open_store
+
 screen_app = typer.Typer(help="Screen records: one reviewer at the keyboard, sheets, conflicts, agreement.",
                          no_args_is_help=True)
 
 REVIEW = typer.Option(None, "--review", help="review slug (needed when the store holds several)")
 STAGE = typer.Option("title_abstract", "--stage", help="title_abstract or full_text")
 KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
-
-
-def _engine(read_only: bool = False):
-    from evidence.cli import _engine as engine
-
-    return engine(read_only)
 
 
 @screen_app.command("next")
@@ -33,7 +29,7 @@ def screen_next(
     """
     from evidence.screening import next_record, record_decision
 
-    engine = _engine()
+    engine = open_store()
     skipped: set[int] = set()
     while True:
         record = next_record(engine, review, stage, reviewer, skip=skipped)
@@ -71,7 +67,7 @@ def screen_decide(
     """Record one decision (a resolver's settles a conflict)."""
     from evidence.screening import record_decision
 
-    record_decision(_engine(), record_id, stage, reviewer, decision, reason, role="resolver" if resolver else "screener")
+    record_decision(open_store(), record_id, stage, reviewer, decision, reason, role="resolver" if resolver else "screener")
     typer.echo(f"recorded: record {record_id}, {stage}, {decision} by {reviewer}")
 
 
@@ -84,7 +80,7 @@ def screen_sheet(
     """Write a sheet of the records to screen, for reviewers who work in a spreadsheet."""
     from evidence.screening import export_sheet
 
-    count = export_sheet(_engine(read_only=True), review, stage, out)
+    count = export_sheet(open_store(read_only=True), review, stage, out)
     typer.echo(f"wrote {count} records to {out}: fill in decision (include/exclude/maybe) and reason")
 
 
@@ -99,7 +95,7 @@ def screen_import(
     """Record every filled-in decision of a sheet (one transaction; a bad row imports nothing)."""
     from evidence.screening import import_sheet
 
-    count = import_sheet(_engine(), review, stage, reviewer, sheet, role="resolver" if resolver else "screener")
+    count = import_sheet(open_store(), review, stage, reviewer, sheet, role="resolver" if resolver else "screener")
     typer.echo(f"recorded {count} decisions by {reviewer}")
 
 
@@ -107,12 +103,11 @@ def screen_import(
 def screen_conflicts(stage: str = STAGE, review: Optional[str] = REVIEW,
                      as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
     """Records the screeners disagree on that no resolver has settled."""
-    from evidence.cli import _echo_json
     from evidence.screening import conflicts
 
-    found = conflicts(_engine(read_only=True), review, stage)
+    found = conflicts(open_store(read_only=True), review, stage)
     if as_json:
-        _echo_json(found)
+        echo_json(found)
         return
     for entry in found:
         decided = ", ".join(f"{who}: {what}" for who, what in entry["decisions"].items())
@@ -126,13 +121,12 @@ def screen_agreement(review: Optional[str] = REVIEW,
     """Cohen's kappa and percent agreement per stage and pair of screeners."""
     from dataclasses import asdict
 
-    from evidence.cli import _echo_json
     from evidence.cli.format import format_rows
     from evidence.screening import agreement
 
-    found = agreement(_engine(read_only=True), review)
+    found = agreement(open_store(read_only=True), review)
     if as_json:
-        _echo_json([asdict(a) for a in found])
+        echo_json([asdict(a) for a in found])
         return
     rows = [(a.stage, a.reviewer_a, a.reviewer_b, a.records,
              None if a.percent_agreement is None else round(a.percent_agreement, 1),
@@ -150,7 +144,7 @@ def screen_report(
     """Make an included full text a report of a study (a study may have many reports)."""
     from evidence.studies import include_report
 
-    report_id, created = include_report(_engine(), review, record_id, study, label)
+    report_id, created = include_report(open_store(), review, record_id, study, label)
     typer.echo(f"record {record_id} is report {report_id} of {'new ' if created else ''}study {study!r}")
 
 
@@ -164,5 +158,5 @@ def screen_retrieval(
     """Record whether a report was retrieved (PRISMA's reports not retrieved)."""
     from evidence.screening import record_retrieval
 
-    record_retrieval(_engine(), record_id, retrieved, by, note)
+    record_retrieval(open_store(), record_id, retrieved, by, note)
     typer.echo(f"record {record_id}: full text {'retrieved' if retrieved else 'not retrieved'}")
