@@ -40,9 +40,11 @@ class ImportResult:
 
 
 def _problems(path: Path, rejected: list[dict]) -> str:
-    shown = "; ".join(f"line {r['line']}: {r['reason']}" for r in rejected[:SHOWN_PROBLEMS])
-    more = f"; and {len(rejected) - SHOWN_PROBLEMS} more" if len(rejected) > SHOWN_PROBLEMS else ""
-    return f"{path}: {len(rejected)} invalid record(s), nothing imported ({shown}{more}); --skip-invalid imports the others"
+    """One line naming every bad record's line, with the reasons of the first few."""
+    lines = ", ".join(str(r["line"]) for r in rejected)
+    reasons = "; ".join(f"line {r['line']}: {r['reason']}" for r in rejected[:SHOWN_PROBLEMS])
+    return (f"{path}: {len(rejected)} invalid record(s) at line(s) {lines}, nothing imported ({reasons}"
+            f"{'; ...' if len(rejected) > SHOWN_PROBLEMS else ''}); --skip-invalid imports the others")
 
 
 def import_records(
