@@ -103,11 +103,21 @@ def alembic_config(connection: sa.Connection):
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the schema (tables, sequences, views) to `revision` in one transaction."""
+    """Bring the schema (tables, sequences, views) to `revision` in one transaction.
+
+    At head the views are created afresh from the package's SQL: views are
+    derived objects, so a changed or added .sql file reaches every store on its
+    next `evidence init` without a migration of its own.
+    """
     from alembic import command
+
+    from .queries import create_views, drop_views
 
     with friendly_errors(), engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
+        if revision == "head":
+            drop_views(connection)
+            create_views(connection)
 
 
 def current_revision(engine: sa.Engine) -> str | None:

@@ -49,7 +49,7 @@ REVIEW_ROWS = {
     "pooled_result": _RUN, "subgroup_result": _RUN, "subgroup_test": _RUN, "study_result": _RUN,
     "published_result": "JOIN analysis a ON a.id = t.analysis_id WHERE a.review_id = :id",
     # views
-    "arm_current": _STUDY, "analysis_input": _OWN, "outcome_overview": _OWN, "prisma_flow": _OWN, "latest_result": _OWN,
+    "arm_current": _STUDY, "analysis_input": _OWN, "outcome_overview": _OWN, "prisma_flow": _OWN, "latest_result": _OWN, "analysis_history": _OWN,
 }
 
 

@@ -251,3 +251,14 @@ def test_bench_dedup_command():
     figures = json.loads(result.stdout)
     assert set(figures) == {"dataset", "records", "tp", "fp", "fn", "tn", "sensitivity", "specificity", "seconds"}
     assert figures["records"] == 12 and figures["fp"] == 0
+
+
+def test_diff_command(store):
+    evidence("load", str(SEED), url=store)
+    evidence("pool", url=store)
+    evidence("pool", url=store)
+    result = evidence("diff", "--json", url=store)
+    assert result.returncode == 0, result.stderr
+    diffs = json.loads(result.stdout)
+    assert {d["analysis"] for d in diffs} >= {"pfs", "orr"} and all(d["changes"] == [] for d in diffs)
+    assert_one_line_error(evidence("diff", "--to", "99", url=store), 6, "no analysis run 99")

@@ -133,6 +133,25 @@ def pool(
 
 
 @app.command()
+def diff(
+    review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
+    from_run: Optional[int] = typer.Option(None, "--from", help="the earlier run [default: the one before --to]"),
+    to_run: Optional[int] = typer.Option(None, "--to", help="the later run [default: the latest]"),
+    as_json: bool = typer.Option(False, "--json", help="print one object per analysis with before, after, changes"),
+) -> None:
+    """What changed between two analysis runs, analysis by analysis, and which studies caused it."""
+    from evidence.diff import diff_runs
+
+    first, last, diffs = diff_runs(open_store(read_only=True), review, from_run, to_run)
+    if as_json:
+        echo_json([d.as_json() for d in diffs])
+        return
+    typer.echo(f"runs {first} -> {last}")
+    for d in diffs:
+        typer.echo(f"{d.analysis}: " + ("; ".join(d.changes) if d.changes else "no change"))
+
+
+@app.command()
 def sql(
     query: str = typer.Argument(..., help="one read-only statement, e.g. \"SELECT * FROM outcome_overview\""),
     fmt: str = typer.Option("table", "--format", help="table, csv or json"),

@@ -12,7 +12,7 @@ from importlib import resources
 import sqlalchemy as sa
 
 # Creation order: a view comes after the views it reads.
-VIEWS = ("arm_current", "analysis_input", "outcome_overview", "record_duplicate", "screening_status", "prisma_flow", "latest_result")
+VIEWS = ("arm_current", "analysis_input", "outcome_overview", "record_duplicate", "screening_status", "prisma_flow", "latest_result", "analysis_history")
 
 
 def view_sql(name: str) -> str:
