@@ -67,3 +67,21 @@ def test_latest_result_shows_the_newest_run_beside_the_published_figures(loaded)
     # FACTS.md, reported results: PFS HR 0.61 (0.50 to 0.73), fixed effect, 4 studies.
     assert (found[0]["published_estimate"], found[0]["published_ci_low"], found[0]["published_ci_high"]) == (0.61, 0.50, 0.73)
     assert found[0]["published_k"] == 4 and found[0]["published_model"] == "fixed"
+
+
+def test_the_latest_correction_of_a_field_counts(loaded):
+    from evidence import schema
+
+    current = ("SELECT c.randomised_n FROM arm_current c JOIN study s ON s.id = c.study_id"
+               " WHERE s.label = 'IKEMA' AND c.role = 'experimental'")
+    with loaded.begin() as c:
+        arm_id, review_id = c.execute(sa.text(
+            "SELECT a.id, s.review_id FROM arm a JOIN study s ON s.id = a.study_id"
+            " WHERE s.label = 'IKEMA' AND a.role = 'experimental'")).one()
+        # A later (here invented, for the test only) second correction of the same field.
+        c.execute(sa.insert(schema.Correction).values(review_id=review_id, table_name="arm", row_id=arm_id,
+                                                      field="randomised_n", printed="179", corrected="180",
+                                                      reason="test: a second correction"))
+    assert rows(loaded, current)[0]["randomised_n"] == 180
+    assert rows(loaded, "SELECT randomised_n FROM arm a JOIN study s ON s.id = a.study_id"
+                        " WHERE s.label = 'IKEMA' AND a.role = 'experimental'")[0]["randomised_n"] == 129

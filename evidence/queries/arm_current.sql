@@ -1,5 +1,15 @@
--- arm_current: every arm with recorded corrections applied (the printed value
--- stays in `arm`; a correction in `correction` overrides it here), one row per arm.
+-- arm_current: every arm with its recorded corrections applied, one row per arm.
+-- The printed value stays in `arm`; the latest correction of a field (highest
+-- id in `correction`) overrides it here.
+WITH latest AS (
+    SELECT row_id, field, corrected
+    FROM (
+        SELECT row_id, field, corrected, ROW_NUMBER() OVER (PARTITION BY row_id, field ORDER BY id DESC) AS position
+        FROM correction
+        WHERE table_name = 'arm'
+    ) AS ranked
+    WHERE position = 1
+)
 SELECT
     a.id AS arm_id,
     a.study_id,
@@ -12,8 +22,8 @@ SELECT
     CAST(COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'men'), CAST(a.men AS TEXT)) AS INTEGER) AS men,
     CAST(COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'iss_stage_2plus_pct'), CAST(a.iss_stage_2plus_pct AS TEXT)) AS DOUBLE PRECISION) AS iss_stage_2plus_pct,
     CAST(COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'median_prior_lines'), CAST(a.median_prior_lines AS TEXT)) AS DOUBLE PRECISION) AS median_prior_lines,
-    COUNT(c.id) AS corrections
+    COUNT(c.field) AS corrections
 FROM arm AS a
-LEFT JOIN correction AS c ON c.table_name = 'arm' AND c.row_id = a.id
+LEFT JOIN latest AS c ON c.row_id = a.id
 GROUP BY a.id, a.study_id, a.role, a.regimen, a.randomised_n, a.safety_n, a.aged_65_plus,
          a.women, a.men, a.iss_stage_2plus_pct, a.median_prior_lines

@@ -107,4 +107,5 @@ class Correction(Base):
     reason: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = created_at_column()
-    __table_args__ = (sa.UniqueConstraint("table_name", "row_id", "field"),)
+    # A field may be corrected again later (a living review): the latest correction counts.
+    __table_args__ = (sa.Index("ix_correction_target", "table_name", "row_id", "field"),)

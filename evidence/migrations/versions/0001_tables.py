@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:30:14.484818
+Create Date: 2026-11-25 10:16:10.554534
 """
 import sqlalchemy as sa
 from alembic import op
@@ -95,10 +95,10 @@ def upgrade() -> None:
     sa.Column('source', sa.Text(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
     sa.ForeignKeyConstraint(['review_id'], ['review.id'], name=op.f('fk_correction_review_id_review')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_correction')),
-    sa.UniqueConstraint('table_name', 'row_id', 'field', name=op.f('uq_correction_table_name_row_id_field'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_correction'))
     )
     op.create_index(op.f('ix_correction_review_id'), 'correction', ['review_id'], unique=False)
+    op.create_index('ix_correction_target', 'correction', ['table_name', 'row_id', 'field'], unique=False)
     op.create_table('eligibility_criterion',
     sa.Column('id', sa.Integer(), server_default=sa.text("nextval('eligibility_criterion_id_seq')"), nullable=False),
     sa.Column('review_id', sa.Integer(), nullable=False),
@@ -689,6 +689,7 @@ def downgrade() -> None:
     op.drop_table('outcome')
     op.drop_index(op.f('ix_eligibility_criterion_review_id'), table_name='eligibility_criterion')
     op.drop_table('eligibility_criterion')
+    op.drop_index('ix_correction_target', table_name='correction')
     op.drop_index(op.f('ix_correction_review_id'), table_name='correction')
     op.drop_table('correction')
     op.drop_table('review')
