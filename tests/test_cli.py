@@ -262,3 +262,15 @@ def test_diff_command(store):
     diffs = json.loads(result.stdout)
     assert {d["analysis"] for d in diffs} >= {"pfs", "orr"} and all(d["changes"] == [] for d in diffs)
     assert_one_line_error(evidence("diff", "--to", "99", url=store), 6, "no analysis run 99")
+
+
+def test_tsa_calculators():
+    # ldbounds 2.0.2 vignette, ldBounds(seq(0.2, 1, 0.2)), one-sided alpha 0.025: last bound 2.0310 (tests/tsa_reference).
+    bounds = json.loads(evidence("tsa", "boundaries", "--timing", "0.2,0.4,0.6,0.8,1", "--alpha", "0.025",
+                                 "--sides", "1", "--json").stdout)
+    assert round(bounds["upper"][-1], 4) == 2.0310 and abs(bounds["alpha_spent"][-1] - 0.025) < 1e-12
+    # Hand computation in tests/test_tsa.py: p_c 0.5, RRR 20%, alpha 0.05, beta 0.2 -> 778; with D² 0.25 -> 1038.
+    design = json.loads(evidence("tsa", "design", "--measure", "RR", "--control-risk", "0.5", "--rr", "0.8",
+                                 "--d2", "0.25", "--json").stdout)
+    assert (design["ris_fixed"], design["ris"], design["ris_sequential"]) == (778, 1038, None)
+    assert_one_line_error(evidence("tsa", "boundaries", "--timing", "half,1"), 2, "--timing 'half,1'")

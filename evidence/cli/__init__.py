@@ -27,11 +27,13 @@ from evidence.cli.bench import bench_app  # noqa: E402  (Typer only)
 from evidence.cli.common import State, echo_json, open_store  # noqa: E402  (Typer only)
 from evidence.cli.records import dedup_app, import_app  # noqa: E402  (Typer only)
 from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
+from evidence.cli.tsa import tsa_app  # noqa: E402  (Typer only)
 
 app.add_typer(bench_app, name="bench")
 app.add_typer(import_app, name="import")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(screen_app, name="screen")
+app.add_typer(tsa_app, name="tsa")
 
 
 @app.callback()

@@ -1,0 +1,71 @@
+"""`evidence tsa …`: trial sequential analysis calculators (no database needed)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from evidence.cli.common import echo_json
+
+tsa_app = typer.Typer(help="Trial sequential analysis: required information size and monitoring boundaries.",
+                      no_args_is_help=True)
+
+
+def _fractions(text: Optional[str]) -> list[float] | None:
+    from evidence.errors import InputError
+
+    if not text:
+        return None
+    try:
+        return [float(x) for x in text.split(",")]
+    except ValueError:
+        raise InputError(f"--timing {text!r} is not a comma-separated list of fractions like 0.25,0.5,1") from None
+
+
+def _print(result: dict) -> None:
+    for key, value in result.items():
+        if isinstance(value, list):
+            value = ", ".join("-" if v is None else f"{v:.4g}" for v in value)
+        typer.echo(f"{key:>16}: {'-' if value is None else value}")
+
+
+@tsa_app.command("design")
+def tsa_design(
+    measure: str = typer.Option(..., "--measure", help="RR, OR or MD"),
+    control_risk: Optional[float] = typer.Option(None, "--control-risk", help="control event proportion (RR, OR)"),
+    rr: Optional[float] = typer.Option(None, "--rr", help="anticipated relative risk, e.g. 0.8 for a 20% reduction"),
+    rrr: Optional[float] = typer.Option(None, "--rrr", help="or the relative risk reduction, e.g. 0.2"),
+    mean_difference: Optional[float] = typer.Option(None, "--mean-difference", help="anticipated difference (MD)"),
+    sd: Optional[float] = typer.Option(None, "--sd", help="standard deviation (MD)"),
+    alpha: float = typer.Option(0.05, "--alpha"),
+    beta: float = typer.Option(0.2, "--beta"),
+    sides: int = typer.Option(2, "--sides", help="1 or 2"),
+    d2: Optional[float] = typer.Option(None, "--d2", help="diversity D² (0 to <1)"),
+    i2: Optional[float] = typer.Option(None, "--i2", help="I² in place of D² (a smaller adjustment)"),
+    timing: Optional[str] = typer.Option(None, "--timing", help="looks as fractions of the RIS: t1,t2,..."),
+    futility: str = typer.Option("none", "--futility", help="none, binding or nonbinding"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Required information size, heterogeneity-adjusted and sequential, with the monitoring boundaries."""
+    from evidence.tsa import design
+
+    if i2 is not None:
+        typer.echo("note: I² used in place of D² (D² >= I², so this adjustment is the smaller one)", err=True)
+    result = design(measure, control_risk, rr, rrr, mean_difference, sd, alpha, beta, sides, d2, i2,
+                    _fractions(timing), futility)
+    echo_json(result) if as_json else _print(result)
+
+
+@tsa_app.command("boundaries")
+def tsa_boundaries(
+    timing: str = typer.Option(..., "--timing", help="looks as fractions of the information: t1,t2,..."),
+    alpha: float = typer.Option(0.05, "--alpha"),
+    sides: int = typer.Option(2, "--sides", help="1 or 2"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Lan-DeMets O'Brien-Fleming boundaries and the cumulative alpha spent at each look."""
+    from evidence.tsa import boundaries_json
+
+    result = boundaries_json(_fractions(timing), alpha, sides)
+    echo_json(result) if as_json else _print(result)
