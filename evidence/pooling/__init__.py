@@ -1,7 +1,8 @@
 """Pure numerical pooling core (numpy/scipy; no database, no files).
 
 Many analyses at once: per-study inputs are flat arrays (n,) with an integer `group`
-(n,) naming each study's analysis 0..G-1 (any order); summaries come back as (G,).
+(n,) naming each study's analysis 0..G-1 (any order; sorted, each analysis's studies in one
+run, is fastest: groups.Groups); summaries come back as (G,).
 Conventions follow a named preset (`revman5`: RevMan 5; `modern`: RevMan Web and
 metafor practice; POOLING.md); explicit options override the preset.
 """

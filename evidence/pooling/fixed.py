@@ -20,8 +20,9 @@ class FixedEffect:
     """Pooled estimate te (G,) and its variance (G,).
 
     weigh() gives the method's own study weights, made on demand rather than kept: most
-    callers of a large pooling never read them, and an array per study is the costliest
-    thing to keep. `spread` (G,): sum w (yi - te)² when inverse_variance was asked for it.
+    callers of a large pooling never read them, and every array of n held through a pooling
+    call is more fresh memory (page faults) at its peak. `spread` (G,): sum w (yi - te)²
+    when inverse_variance was asked for it.
     """
 
     te: np.ndarray
@@ -41,7 +42,11 @@ def inverse_variance_weights(vi, groups: Groups, tau2=None) -> np.ndarray:
 
 def weighted_spread(yi, weight, centre, groups: Groups) -> np.ndarray:
     """sum w (yi - centre)² per analysis (G,): Cochran's Q for w = 1/vi around a fixed-effect
-    estimate, the Hartung-Knapp numerator for random-effects weights around their estimate."""
+    estimate, the Hartung-Knapp numerator for random-effects weights around their estimate.
+
+    Two passes, centre first: the one-pass sum w yi² - (sum w yi)² / sum w is no faster here
+    and cancels as estimates move away from 0 (2e-3 relative for yi = 1000 +- 0.001).
+    """
     deviation = groups.deviation(yi, centre)
     deviation *= deviation
     deviation *= weight  # in place: one array of n at a time besides the weights
