@@ -1,15 +1,17 @@
-"""The demo: a store with the isatuximab review loaded, its PRISMA flow and a pooled run.
+"""The demo: a store with the isatuximab review loaded, its PRISMA flow, a pooled run, and its first update.
 
 Shared by `evidence demo`, `make demo`, the README tour and the tests' fixtures.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from .db import create_engine, init
-from .loaders.seed import load_seed
+from .loaders.seed import LoadResult, load_seed
 from .pool import PoolRun, pool_review
 from .prisma import Flow, prisma_flow
 
@@ -22,19 +24,52 @@ class DemoResult:
     load_message: str
     flow: Flow
     run: PoolRun
+    updates: list[LoadResult] = field(default_factory=list)
+    updated_flow: Flow | None = None
+    diff: tuple | None = None  # (from run, to run, [AnalysisDiff]) across the last update
 
 
-def build_store(url: str | None, seed: Path | None = None):
-    """Create (or upgrade) the store at `url` and load the seed; return the engine and the load result."""
+def update_folders(seed: Path) -> list[Path]:
+    """The seed's update folders (updates/*/update.yaml), in name order (dates sort as they happened)."""
+    return sorted(path.parent for path in (seed / "updates").glob("*/update.yaml"))
+
+
+def build_store(url: str | None, seed: Path | None = None, *, with_updates: bool = False):
+    """Create (or upgrade) the store at `url` and load the seed (and its update folders when asked);
+    return the engine and the seed's load result."""
     init(url)
     engine = create_engine(url)
-    return engine, load_seed(engine, seed or DEFAULT_SEED)
+    loaded = load_seed(engine, seed or DEFAULT_SEED)
+    if with_updates:
+        for folder in update_folders(seed or DEFAULT_SEED):
+            load_seed(engine, folder)
+    return engine, loaded
+
+
+def _runs_across_last_update(engine: sa.Engine, slug: str) -> tuple[int, int] | None:
+    """The latest run of the latest update and the latest run of the update before it."""
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT u.number, MAX(r.id) FROM analysis_run r JOIN review_update u ON u.id = r.review_update_id"
+            " JOIN review v ON v.id = r.review_id WHERE v.slug = :slug GROUP BY u.number ORDER BY u.number"),
+            {"slug": slug}).all()
+    return (rows[-2][1], rows[-1][1]) if len(rows) >= 2 else None
 
 
 def run_demo(url: str | None, seed: Path | None = None) -> DemoResult:
+    """Load the review, pool it as published, then apply its update folders and say what changed."""
+    from .diff import diff_runs
+
+    seed = seed or DEFAULT_SEED
     engine, loaded = build_store(url, seed)
     message = (
         f"loaded review {loaded.slug!r} ({sum(loaded.counts.values())} rows)"
         if loaded.loaded else f"review {loaded.slug!r} was already loaded: nothing changed"
     )
-    return DemoResult(message, prisma_flow(engine, loaded.slug), pool_review(engine, loaded.slug))
+    result = DemoResult(message, prisma_flow(engine, loaded.slug, update=0), pool_review(engine, loaded.slug))
+    result.updates = [load_seed(engine, folder) for folder in update_folders(seed)]
+    runs = _runs_across_last_update(engine, loaded.slug) if result.updates else None
+    if runs:
+        result.updated_flow = prisma_flow(engine, loaded.slug)
+        result.diff = diff_runs(engine, loaded.slug, *runs)
+    return result

@@ -2,8 +2,10 @@
 
 Per analysis: k, participants, estimate and CI, I² and tau², the model the
 review's rule chose, significance at the review's alpha, whether the conclusion
-changed (direction or significance), and which studies were added, dropped or
-changed their data between the runs.
+changed (direction, significance, or the CI's position against a clinically
+meaningful threshold the protocol planned), and which studies were added,
+dropped or changed their data between the runs, with the corrections recorded
+in the updates between them.
 """
 
 from __future__ import annotations
@@ -70,6 +72,41 @@ def _studies(connection, run: int) -> dict[str, dict[str, tuple]]:
     return out
 
 
+def _corrections(connection, review_id: int, from_run: int, to_run: int) -> list[dict]:
+    """Corrections recorded in the updates after from_run's update up to to_run's, with their study and outcome."""
+    return [dict(row) for row in connection.execute(sa.text(
+        "WITH span AS (SELECT MAX(CASE WHEN r.id = :a THEN u.number END) AS lo, MAX(CASE WHEN r.id = :b THEN u.number END) AS hi"
+        "  FROM analysis_run r JOIN review_update u ON u.id = r.review_update_id WHERE r.id IN (:a, :b))"
+        " SELECT c.table_name, c.field, c.printed, c.corrected, c.reason, u.number AS update_number,"
+        "  COALESCE(sa.label, sd.label, sc.label, ss.label) AS study, COALESCE(od.outcome_id, oc.outcome_id) AS outcome_id,"
+        "  a.role"
+        " FROM correction c JOIN review_update u ON u.id = c.review_update_id CROSS JOIN span"
+        " LEFT JOIN arm a ON c.table_name = 'arm' AND a.id = c.row_id LEFT JOIN study sa ON sa.id = a.study_id"
+        " LEFT JOIN dichotomous_data od ON c.table_name = 'dichotomous_data' AND od.id = c.row_id"
+        " LEFT JOIN arm ad ON ad.id = od.arm_id LEFT JOIN study sd ON sd.id = ad.study_id"
+        " LEFT JOIN contrast_estimate oc ON c.table_name = 'contrast_estimate' AND oc.id = c.row_id"
+        " LEFT JOIN study sc ON sc.id = oc.study_id"
+        " LEFT JOIN study ss ON c.table_name = 'study' AND ss.id = c.row_id"
+        " WHERE c.review_id = :review AND u.number > span.lo AND u.number <= span.hi ORDER BY c.id"),
+        {"a": from_run, "b": to_run, "review": review_id}).mappings()]
+
+
+def _thresholds(connection, review_id: int) -> dict[str, tuple[float, int]]:
+    return {name: (threshold, outcome_id) for name, threshold, outcome_id in connection.execute(sa.text(
+        "SELECT name, threshold, outcome_id FROM analysis WHERE review_id = :r"), {"r": review_id}).all()}
+
+
+def _against(summary: dict | None, threshold: float | None) -> str | None:
+    """Where the CI lies against a planned threshold: beyond it, short of it, or across it."""
+    if summary is None or threshold is None or summary["ci_low"] is None:
+        return None
+    if summary["ci_low"] > threshold:
+        return "above"
+    if summary["ci_high"] < threshold:
+        return "below"
+    return "across"
+
+
 def _direction(summary: dict | None) -> str | None:
     if summary is None or summary["estimate"] is None:
         return None
@@ -87,6 +124,8 @@ def diff_runs(engine: sa.Engine, review: str | None = None, from_run: int | None
         from_run, to_run = _runs(connection, review_id, from_run, to_run)
         before, after = _summaries(connection, from_run, alpha), _summaries(connection, to_run, alpha)
         studies_before, studies_after = _studies(connection, from_run), _studies(connection, to_run)
+        corrections = _corrections(connection, review_id, from_run, to_run)
+        thresholds = _thresholds(connection, review_id)
     diffs = []
     for name in sorted(set(before) | set(after)):
         b, a = before.get(name), after.get(name)
@@ -102,6 +141,10 @@ def diff_runs(engine: sa.Engine, review: str | None = None, from_run: int | None
             changes.append(f"conclusion changed: significant at the review's alpha {(b or {}).get('significant')} -> {(a or {}).get('significant')}")
         if _direction(b) and _direction(a) and _direction(b) != _direction(a):
             changes.append(f"conclusion changed: the effect's direction reversed ({_direction(b)} -> {_direction(a)} no effect)")
+        threshold, outcome_id = thresholds.get(name, (None, None))
+        if threshold is not None and _against(b, threshold) != _against(a, threshold):
+            changes.append(f"conclusion changed: the CI against the planned threshold {threshold:g} moved from"
+                           f" {_against(b, threshold)} to {_against(a, threshold)}")
         old, new = studies_before.get(name, {}), studies_after.get(name, {})
         added, dropped = sorted(set(new) - set(old)), sorted(set(old) - set(new))
         changed = sorted(s for s in set(old) & set(new) if old[s] != new[s])
@@ -111,6 +154,15 @@ def diff_runs(engine: sa.Engine, review: str | None = None, from_run: int | None
             changes.append(f"studies dropped: {', '.join(dropped)}")
         if changed:
             changes.append(f"studies whose data changed: {', '.join(changed)}")
+        if changes:
+            # The corrections behind them: of a study the analysis pools (its arms, its status), or of this outcome's data.
+            pooled = set(old) | set(new)
+            for c in corrections:
+                relevant = c["study"] in pooled and (c["outcome_id"] is None or c["outcome_id"] == outcome_id)
+                if relevant and not (c["table_name"] == "arm" and c["field"] not in ("randomised_n",)):
+                    where = f"{c['study']}{' ' + c['role'] if c['role'] else ''} {c['field']}"
+                    changes.append(f"corrected in update {c['update_number']}: {where} {c['printed']} -> {c['corrected']}"
+                                   f" ({c['reason']})")
         diffs.append(AnalysisDiff(name, b, a, changes))
     return from_run, to_run, diffs
 

@@ -47,9 +47,13 @@ REVIEW_ROWS = {
     "dichotomous_data": _OUTCOME, "contrast_estimate": _OUTCOME, "continuous_data": _OUTCOME,
     "ci_level": "",
     "pooled_result": _RUN, "subgroup_result": _RUN, "subgroup_test": _RUN, "study_result": _RUN,
+    "cumulative_result": _RUN,
     "published_result": "JOIN analysis a ON a.id = t.analysis_id WHERE a.review_id = :id",
     # views
-    "arm_current": _STUDY, "analysis_input": _OWN, "outcome_overview": _OWN, "prisma_flow": _OWN, "latest_result": _OWN, "analysis_history": _OWN,
+    "correction_latest": _OWN,
+    "arm_current": _STUDY, "study_current": _OWN, "dichotomous_current": _OUTCOME, "contrast_current": _OUTCOME,
+    "study_inclusion": _OWN, "analysis_input": _OWN, "outcome_overview": _OWN, "prisma_flow": _OWN,
+    "latest_result": _OWN, "latest_cumulative": _OWN, "analysis_history": _OWN,
 }
 
 

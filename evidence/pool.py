@@ -126,6 +126,7 @@ class Computation:
     subgroups: dict[str, np.ndarray]  # one row per analysis, subgroup and model
     tests: dict[str, np.ndarray]  # one row per analysis with subgroups and model
     studies: dict[str, np.ndarray]  # one row per input row, with both models' weights
+    cumulative: dict[str, np.ndarray] | None = None  # one row per analysis, step and model (when asked)
 
 
 def _group_total(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
@@ -178,11 +179,48 @@ def _summaries(result, inputs, rows, group, n_groups) -> dict[str, np.ndarray]:
     return joined
 
 
-def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]]) -> Computation:
+def _cumulative(config, inputs, rows, group, n_members, analysis_ids, order) -> dict[str, list]:
+    """Cumulative meta-analysis of the analyses of one config: step j pools the first j studies in
+    `order` (rank (n,) over all input rows); both models per step, as columns of 2 * steps rows."""
+    from .pooling.sensitivity import cumulative
+
+    rank, year = order
+    resampled = cumulative(lambda sel, owner, n: _pool_call(config, inputs, rows[sel], owner, n),
+                           group, n_members, rank[rows])
+    added = rows[resampled.study]  # the input row each step adds, ordered by analysis then step
+    n = added.shape[0]
+    first = np.r_[True, resampled.parent[1:] != resampled.parent[:-1]] if n else np.zeros(0, bool)
+    block = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+
+    def running(values):  # within-analysis running sum; NaN once any value so far is missing
+        total, missing = np.cumsum(np.nan_to_num(values)), np.cumsum(np.isnan(values))
+        start_total = total[block] - np.nan_to_num(values)[block]
+        start_missing = missing[block] - np.isnan(values)[block]
+        return np.where(missing - start_missing > 0, np.nan, total - start_total)
+
+    result, het, natural = resampled.result, resampled.result.heterogeneity, resampled.result.conventions.to_natural
+    columns = _Columns()
+    for model in MODELS:
+        summary = getattr(result, model)
+        columns.add(
+            analysis_id=analysis_ids[resampled.parent], step=np.arange(n) - block + 1,
+            study_id=inputs["study_id"][added], year=year[added], model=np.full(n, model),
+            chosen=(model == "random") == result.uses_random, k=het.k.astype(float),
+            participants=running(inputs["participants"][added].astype(float)),
+            estimate=natural(summary.te), ci_low=natural(summary.ci_low), ci_high=natural(summary.ci_high),
+            te=summary.te, se=summary.se, statistic=summary.z, p=summary.p, i2=het.i2, tau2=result.tau2,
+        )
+    return columns
+
+
+def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]],
+            publication: tuple[np.ndarray, np.ndarray] | None = None) -> Computation:
     """Pool every analysis in `analyses` from the input rows (column-wise, as read from analysis_input).
 
     analyses: dicts with id, measure, method, tau2_method, level, rule (the model rule's name)
     and subgroup; inputs: INPUT_COLUMNS arrays of one length, rows of those analyses.
+    publication, when given: (rank, year) per input row (n,): a cumulative meta-analysis of
+    every analysis is added in rank order.
     """
     from .pooling.subgroups import subgroup_differences
 
@@ -193,7 +231,7 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]]) -> Co
     config_of = np.array([configs.setdefault(
         (a["measure"], a["method"], a["tau2_method"], float(a["level"]), a["rule"]), len(configs)) for a in analyses])
     has_subgroup = np.array([bool(a["subgroup"]) for a in analyses])
-    pooled, subgroups, tests, studies = _Columns(), _Columns(), _Columns(), _Columns()
+    pooled, subgroups, tests, studies, cumulative = _Columns(), _Columns(), _Columns(), _Columns(), _Columns()
     for config, c in configs.items():
         members = np.flatnonzero(config_of == c)
         local = np.full(len(analyses), -1)
@@ -210,6 +248,10 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]]) -> Co
             ci_low=natural(result.study_ci_low), ci_high=natural(result.study_ci_high),
             weight_fixed=result.fixed.weight, weight_random=result.random.weight, estimable=result.studies.estimable,
         )
+        if publication is not None and len(rows):
+            for name, parts in _cumulative(config, inputs, rows, group, len(members), analysis_ids[members],
+                                           publication).items():
+                cumulative.setdefault(name, []).extend(parts)
         split = rows[has_subgroup[row_analysis[rows]]]
         if len(split):
             units: dict[tuple, int] = {}
@@ -226,7 +268,8 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]]) -> Co
                 test = subgroup_differences(summary_of.te, summary_of.se, parent_of_unit, len(parents))
                 tests.add(analysis_id=analysis_ids[parents], model=np.full(len(parents), model),
                           q=test.q, df=test.df, p=test.p)
-    return Computation(pooled.joined(), subgroups.joined(), tests.joined(), studies.joined())
+    return Computation(pooled.joined(), subgroups.joined(), tests.joined(), studies.joined(),
+                       cumulative.joined() if publication is not None else None)
 
 
 # ---------------------------------------------------------------- reading and writing
@@ -252,6 +295,21 @@ def _read_analyses(connection: sa.Connection, review_ids: list[int]) -> list[dic
     return analyses
 
 
+def _publication_order(connection: sa.Connection, review_ids: list[int], study_ids: np.ndarray):
+    """(rank, year) per input row: studies by year of publication (the study's year, else its earliest
+    journal report's, else its earliest report's; unknown last), then label."""
+    rows = connection.execute(sa.text(
+        "SELECT s.study_id, s.label, COALESCE(s.year, MIN(r.year) FILTER (WHERE r.kind = 'journal'), MIN(r.year))"
+        " FROM study_current s LEFT JOIN report r ON r.study_id = s.study_id WHERE s.review_id IN :ids"
+        " GROUP BY s.study_id, s.label, s.year").bindparams(sa.bindparam("ids", expanding=True)),
+        {"ids": review_ids}).all()
+    ranked = sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1]))
+    rank = {study: position for position, (study, _, _) in enumerate(ranked)}
+    year = {study: (np.nan if y is None else float(y)) for study, _, y in rows}
+    ids = study_ids.astype(np.int64).tolist()
+    return (np.array([rank[s] for s in ids], dtype=np.int64), np.array([year[s] for s in ids], dtype=float))
+
+
 def _inputs_hashes(inputs: dict[str, np.ndarray], review_ids: list[int]) -> dict[int, str]:
     """sha256 of each review's input rows (in analysis, study order): equal hashes, equal inputs."""
     reviews = inputs["review_id"].astype(np.int64)
@@ -274,7 +332,8 @@ def _write(connection: sa.Connection, computation: Computation, run_of_analysis:
     lookup_ids = np.array(sorted(run_of_analysis), dtype=np.int64)
     lookup_runs = np.array([run_of_analysis[a] for a in lookup_ids.tolist()], dtype=np.int64)
     for model, columns in ((schema.PooledResult, computation.pooled), (schema.SubgroupResult, computation.subgroups),
-                           (schema.SubgroupTest, computation.tests), (schema.StudyResult, computation.studies)):
+                           (schema.SubgroupTest, computation.tests), (schema.StudyResult, computation.studies),
+                           (schema.CumulativeResult, computation.cumulative)):
         if not columns or not len(columns["analysis_id"]):
             continue
         run_ids = lookup_runs[np.searchsorted(lookup_ids, columns["analysis_id"].astype(np.int64))]
@@ -300,33 +359,47 @@ def pool_reviews(
                 if slug not in known:
                     resolve_review(connection, slug)  # raises NotFoundError naming the reviews there are
             selected = {slug: known[slug] for slug in reviews}
-        review_ids = list(selected.values())
-        analyses = _read_analyses(connection, review_ids)
-        inputs = _read_inputs(connection, review_ids)
-        clock.lap("read")
-        computation = compute(inputs, analyses)
-        clock.lap("pool")
+        return pool_on_connection(connection, selected, describe=describe, clock=clock)
 
-        run_ids = allocate_ids(connection, "analysis_run", len(review_ids))
-        hashes = _inputs_hashes(inputs, review_ids)
-        latest_update = dict(connection.execute(
-            sa.select(schema.ReviewUpdate.review_id, sa.func.max(schema.ReviewUpdate.id))
-            .group_by(schema.ReviewUpdate.review_id)).all())
-        insert_columns(connection, schema.AnalysisRun.__table__, {
-            "id": run_ids, "review_id": review_ids,
-            "review_update_id": [latest_update.get(r) for r in review_ids],
-            "software_version": [__version__] * len(review_ids), "preset": [PRESET] * len(review_ids),
-            "inputs_hash": [hashes[r] for r in review_ids],
-        })
-        run_of_review = dict(zip(review_ids, run_ids))
-        run_of_analysis = {a["id"]: run_of_review[a["review_id"]] for a in analyses}
-        _write(connection, computation, run_of_analysis)
-        clock.lap("write")
-        if not describe:
-            return [PoolRun(run_of_review[r], slug, PRESET, hashes[r], []) for slug, r in selected.items()]
-        results = _describe(computation, analyses)
-        _attach_published(connection, results)
-        _explain(connection, review_ids, results, inputs)
+
+def pool_on_connection(connection: sa.Connection, selected: dict[str, int], *, describe: bool = True,
+                       cumulative: bool | None = None, clock: "_Clock | None" = None) -> list[PoolRun]:
+    """Pool the selected reviews ({slug: id}) inside the caller's transaction; one stored run per review.
+
+    Each run belongs to the review's latest update. Loading an update calls this
+    in the update's own transaction, so the update and its run land together.
+    cumulative (default: describe) also stores each analysis's cumulative meta-analysis.
+    """
+    clock = clock or _Clock(None)
+    review_ids = list(selected.values())
+    analyses = _read_analyses(connection, review_ids)
+    inputs = _read_inputs(connection, review_ids)
+    # The benchmark's re-pool of thousands of analyses skips the cumulative ones.
+    order = _publication_order(connection, review_ids, inputs["study_id"]) if (describe if cumulative is None else cumulative) else None
+    clock.lap("read")
+    computation = compute(inputs, analyses, order)
+    clock.lap("pool")
+
+    run_ids = allocate_ids(connection, "analysis_run", len(review_ids))
+    hashes = _inputs_hashes(inputs, review_ids)
+    latest_update = dict(connection.execute(
+        sa.select(schema.ReviewUpdate.review_id, sa.func.max(schema.ReviewUpdate.id))
+        .group_by(schema.ReviewUpdate.review_id)).all())
+    insert_columns(connection, schema.AnalysisRun.__table__, {
+        "id": run_ids, "review_id": review_ids,
+        "review_update_id": [latest_update.get(r) for r in review_ids],
+        "software_version": [__version__] * len(review_ids), "preset": [PRESET] * len(review_ids),
+        "inputs_hash": [hashes[r] for r in review_ids],
+    })
+    run_of_review = dict(zip(review_ids, run_ids))
+    run_of_analysis = {a["id"]: run_of_review[a["review_id"]] for a in analyses}
+    _write(connection, computation, run_of_analysis)
+    clock.lap("write")
+    if not describe:
+        return [PoolRun(run_of_review[r], slug, PRESET, hashes[r], []) for slug, r in selected.items()]
+    results = _describe(computation, analyses)
+    _attach_published(connection, results)
+    _explain(connection, review_ids, results, inputs)
     return [
         PoolRun(run_of_review[r], slug, PRESET, hashes[r], [x for a, x in results.items() if x.review_id == r])
         for slug, r in selected.items()
@@ -426,8 +499,8 @@ def _explain(connection: sa.Connection, review_ids: list[int], results: dict[int
         return
     included = defaultdict(list)
     for review_id, label in connection.execute(
-        sa.select(schema.Study.review_id, schema.Study.label)
-        .where(schema.Study.review_id.in_(review_ids), schema.Study.status == "included").order_by(schema.Study.label)
+        sa.text("SELECT review_id, label FROM study_current WHERE review_id IN :ids AND status = 'included' ORDER BY label")
+        .bindparams(sa.bindparam("ids", expanding=True)), {"ids": review_ids}
     ).all():
         included[review_id].append(label)
     corrections = defaultdict(list)

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from .db import friendly_errors
+from .errors import NotFoundError
 from .reviews import resolve_review
 
 FIELDS = (
     "database_results", "register_results", "other_results", "duplicates", "excluded_automatic",
     "excluded_other", "records_screened", "records_excluded", "dbr_sought_reports",
     "dbr_notretrieved_reports", "dbr_assessed", "dbr_excluded", "new_studies", "new_reports",
-    "previous_studies", "previous_reports", "total_studies", "total_reports",
+    "previous_studies", "previous_reports", "dropped_studies", "dropped_reports", "total_studies", "total_reports",
 )
 
 # The boxes of the PRISMA2020 package's CSV: field name, node, box, and what the box counts.
@@ -139,14 +140,25 @@ def check_flow(counts: dict[str, int | None]) -> list[Check]:
     return checks
 
 
-def prisma_flow(engine: sa.Engine, review: str | None = None) -> Flow:
-    """The flow of the review's latest update, with its identities checked."""
+def prisma_flow(engine: sa.Engine, review: str | None = None, update: int | None = None) -> Flow:
+    """The flow of one update of the review (default: the latest), with its identities checked.
+
+    For an update after the first, previous_studies/previous_reports are the
+    previous version's totals, and total_studies = previous + new - dropped is
+    checked against the studies the store holds as included at that update.
+    """
     with friendly_errors(), engine.connect() as connection:
         review_id, slug = resolve_review(connection, review)
-        row = connection.execute(
-            sa.text("SELECT * FROM prisma_flow WHERE review_id = :id ORDER BY update_number DESC LIMIT 1"),
-            {"id": review_id},
-        ).mappings().one()
+        rows = connection.execute(
+            sa.text("SELECT * FROM prisma_flow WHERE review_id = :id ORDER BY update_number"), {"id": review_id},
+        ).mappings().all()
+        numbers = [r["update_number"] for r in rows]
+        if update is not None and update not in numbers:
+            raise NotFoundError(f"review {slug!r} has no update {update} (updates: {', '.join(map(str, numbers))})")
+        row = rows[-1] if update is None else rows[numbers.index(update)]
+        included = connection.execute(sa.text(
+            "SELECT COUNT(*) FROM study_inclusion WHERE review_update_id = :update AND status = 'included'"
+        ), {"update": row["review_update_id"]}).scalar_one()
         per_database = connection.execute(sa.text(
             "SELECT se.database, COALESCE(NULLIF(COUNT(rec.id), 0), MAX(se.records_found)) AS n FROM search se"
             " LEFT JOIN record rec ON rec.search_id = se.id WHERE se.review_update_id = :update"
@@ -162,6 +174,10 @@ def prisma_flow(engine: sa.Engine, review: str | None = None) -> Flow:
     counts = {name: (int(row[name]) if row[name] is not None else None) for name in FIELDS}
     flow = Flow(slug, row["update_number"], bool(row["from_records"]), counts, check_flow(counts),
                 [(d, int(n)) for d, n in per_database], [(r, int(n)) for r, n in reasons])
+    if counts["total_studies"] is not None and (row["update_number"] > 0 or counts["previous_studies"] is None):
+        flow.checks.append(Check(
+            f"total_studies {counts['total_studies']} = studies the store holds as included at update {row['update_number']} ({included})",
+            counts["total_studies"] == included, included, counts["total_studies"]))
     if flow.dbr_excluded_reasons and counts["dbr_excluded"] is not None:
         total = sum(n for _, n in flow.dbr_excluded_reasons)
         flow.checks.append(Check(f"sum of exclusion reasons {total} = dbr_excluded {counts['dbr_excluded']}",

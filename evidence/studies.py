@@ -22,7 +22,7 @@ def include_report(engine: sa.Engine, review: str | None, record_id: int, study:
     with friendly_errors(), engine.begin() as connection:
         review_id, _ = resolve_review(connection, review)
         record = connection.execute(sa.text(
-            "SELECT rec.id, rec.source_key, rec.title, rec.year, rec.doi, rec.pmid FROM record rec"
+            "SELECT rec.id, rec.source_key, rec.title, rec.year, rec.doi, rec.pmid, se.review_update_id FROM record rec"
             " JOIN search se ON se.id = rec.search_id JOIN review_update u ON u.id = se.review_update_id"
             " WHERE rec.id = :record AND u.review_id = :review"), {"record": record_id, "review": review_id}).mappings().first()
         if record is None:
@@ -37,10 +37,12 @@ def include_report(engine: sa.Engine, review: str | None, record_id: int, study:
         created = study_id is None
         if created:
             study_id = connection.execute(sa.insert(schema.Study).values(
-                review_id=review_id, label=study.strip(), status="included", source=f"record {record_id}")
+                review_id=review_id, label=study.strip(), status="included", source=f"record {record_id}",
+                review_update_id=record["review_update_id"])
                 .returning(schema.Study.id)).scalar_one()
         report_id = connection.execute(sa.insert(schema.Report).values(
             study_id=study_id, record_id=record_id, label=report or record["source_key"], kind=kind,
-            citation=record["title"], year=record["year"], doi=record["doi"], pmid=record["pmid"])
+            citation=record["title"], year=record["year"], doi=record["doi"], pmid=record["pmid"],
+            review_update_id=record["review_update_id"])
             .returning(schema.Report.id)).scalar_one()
     return report_id, created

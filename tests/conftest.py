@@ -15,6 +15,7 @@ from evidence.demo import DEFAULT_SEED, build_store
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 SEED = DEFAULT_SEED
+UPDATE_1 = SEED / "updates" / "2026-11"
 
 _names = itertools.count(1)
 
@@ -69,6 +70,14 @@ def engine(store_url):
     """An initialised, empty store on each engine."""
     db.init(store_url)
     engine = db.create_engine(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def updated(store_url):
+    """A store on each engine with the isatuximab seed and its first update loaded (two runs)."""
+    engine, _ = build_store(store_url, SEED, with_updates=True)
     yield engine
     engine.dispose()
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .conftest import SEED, SHARED
+from .conftest import SEED, SHARED, UPDATE_1
 
 
 def evidence(*args: str, url: str | None = None, cwd=None) -> subprocess.CompletedProcess:
@@ -48,7 +48,7 @@ def test_init_creates_the_default_file_in_the_working_folder(tmp_path):
     result = evidence("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "evidence.duckdb").exists()
-    assert "revision 0002" in result.stdout
+    assert "revision 0003" in result.stdout
 
 
 def test_load_then_load_again(store):
@@ -56,6 +56,12 @@ def test_load_then_load_again(store):
     assert first.returncode == 0 and "loaded review 'isatuximab-mm'" in first.stdout
     again = evidence("load", str(SEED), url=store)
     assert again.returncode == 0 and "nothing changed" in again.stdout
+    update = evidence("load", str(UPDATE_1), url=store)
+    assert update.returncode == 0, update.stderr
+    assert "loaded update 1 of review 'isatuximab-mm'" in update.stdout and "analysis run 2" in update.stdout
+    assert "was already loaded" in evidence("load", str(UPDATE_1), url=store).stdout
+    flows = [json.loads(evidence("prisma", "--json", *args, url=store).stdout) for args in ((), ("--update", "0"))]
+    assert [(f["update"], f["total_studies"]) for f in flows] == [(1, 5), (0, 4)]
 
 
 def test_prisma_json(store):
@@ -109,6 +115,9 @@ def test_demo_runs_the_main_job(tmp_path):
     result = evidence("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "796" in result.stdout and "published" in result.stdout and "pfs" in result.stdout
+    # The first update: IsKia joins (5 studies in total) and IKEMA's corrected n changes PFS participants.
+    assert "update 1: loaded" in result.stdout and "total_studies             5" in result.stdout
+    assert "pfs: participants 1665 -> 1715" in result.stdout
     assert (tmp_path / "evidence.duckdb").exists()
     assert "nothing changed" in evidence("demo", cwd=tmp_path).stdout
 
@@ -262,6 +271,17 @@ def test_diff_command(store):
     diffs = json.loads(result.stdout)
     assert {d["analysis"] for d in diffs} >= {"pfs", "orr"} and all(d["changes"] == [] for d in diffs)
     assert_one_line_error(evidence("diff", "--to", "99", url=store), 6, "no analysis run 99")
+
+
+def test_tsa_of_a_review(store):
+    evidence("load", str(SEED), url=store)
+    evidence("load", str(UPDATE_1), url=store)
+    result = evidence("tsa", "--outcome", "PFS", "--json", url=store)
+    assert result.returncode == 0, result.stderr
+    (pfs,) = json.loads(result.stdout)["analyses"]
+    assert pfs["analysis"] == "pfs" and pfs["verdict"] == "firm evidence of benefit"
+    assert "pfs (PFS, HR, k=4): firm evidence of benefit" in evidence("tsa", url=store).stdout
+    assert_one_line_error(evidence("tsa", "--outcome", "NOPE", url=store), 6, "no analysis of outcome 'NOPE'")
 
 
 def test_tsa_calculators():

@@ -19,7 +19,7 @@ def test_one_head():
     engine = sa.create_engine("duckdb:///:memory:")
     with engine.connect() as connection:
         heads = ScriptDirectory.from_config(db.alembic_config(connection)).get_heads()
-    assert heads == ["0002"]
+    assert heads == ["0003"]
 
 
 def test_models_and_migrations_agree_on_postgresql(postgres_url):
@@ -65,7 +65,7 @@ def test_downgrade_to_base_and_back(duckdb_url):
         left = connection.execute(sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")).scalars().all()
     assert left == ["alembic_version"]
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0002"
+    assert db.current_revision(engine) == "0003"
     engine.dispose()
 
 
@@ -96,4 +96,47 @@ def test_later_style_migration_keeps_every_row(store_url):
         assert [s for s, _ in studies] == ["GMMG-HD7", "ICARIA-MM", "IKEMA", "IMROZ"]
         assert all(a is None for _, a in studies)
         assert connection.execute(sa.text("SELECT COUNT(*) FROM analysis_input")).scalar() > 0
+    engine.dispose()
+
+
+def test_upgrade_from_0002_keeps_every_row_and_dates_them_to_the_first_update(store_url):
+    """A store populated under revision 0002 (before updates existed) upgraded to head keeps every row.
+
+    The rows that 0003 dates get the review's first update; the views come back.
+    """
+    engine = db.create_engine(store_url, must_exist=False)
+    db.upgrade(engine, "0002")
+    statements = [
+        "INSERT INTO review (id, slug, title) VALUES (1, 'r', 'R')",
+        "INSERT INTO review_update (id, review_id, number, label) VALUES (1, 1, 0, 'original review')",
+        "INSERT INTO study (id, review_id, label, status) VALUES (1, 1, 'A', 'included')",
+        "INSERT INTO report (id, study_id, label, kind) VALUES (1, 1, 'A 2020', 'journal')",
+        "INSERT INTO arm (id, study_id, role, randomised_n) VALUES (1, 1, 'experimental', 10), (2, 1, 'control', 11)",
+        "INSERT INTO outcome (id, review_id, name, kind, measure) VALUES (1, 1, 'death', 'dichotomous', 'RR')",
+        "INSERT INTO dichotomous_data (id, outcome_id, arm_id, variant, events, total) VALUES (1, 1, 1, 'primary', 2, 10), (2, 1, 2, 'primary', 4, 11)",
+        "INSERT INTO correction (id, review_id, table_name, row_id, field, printed, corrected, reason) VALUES (1, 1, 'arm', 1, 'randomised_n', '10', '12', 'misprint')",
+        "INSERT INTO analysis (id, review_id, outcome_id, name, measure, method) VALUES (1, 1, 1, 'death', 'RR', 'MH')",
+    ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(sa.text(statement))
+    old_columns = {
+        table: [c["name"] for c in sa.inspect(engine).get_columns(table)]
+        for table in schema.metadata.tables if sa.inspect(engine).has_table(table)
+    }
+
+    def rows(table):
+        with engine.connect() as connection:
+            return sorted(map(tuple, connection.execute(sa.text(f"SELECT {', '.join(old_columns[table])} FROM {table}"))), key=repr)
+
+    before = {table: rows(table) for table in old_columns}
+    db.upgrade(engine)
+    assert db.current_revision(engine) == "0003"
+    for table, found in before.items():
+        assert rows(table) == found, table
+    with engine.connect() as connection:
+        for table in ("study", "report", "correction", "dichotomous_data"):
+            assert connection.execute(sa.text(f"SELECT review_update_id FROM {table}")).scalars().all() == [1] * len(before[table])
+        assert connection.execute(sa.text("SELECT randomised_n FROM arm_current ORDER BY arm_id")).scalars().all() == [12, 11]
+        assert connection.execute(sa.text("SELECT COUNT(*) FROM analysis_input")).scalar() == 1
     engine.dispose()

@@ -105,6 +105,12 @@ def test_outcomes_without_sourced_data_are_kept_and_explained(loaded):
 def test_differences_from_the_published_review_are_explained(loaded):
     run = by_analysis(pool_review(loaded))
     assert any("2 of the 4" in r and "GMMG-HD7, IMROZ" in r for r in run["orr"].explanations)
+    assert not any("129" in r for r in run["orr"].explanations)  # no correction recorded yet
+
+
+def test_a_corrected_denominator_explains_after_the_update(updated):
+    # Update 1 records IKEMA's printed n 129 -> 179 (FACTS.md finding 1); ORR's IKEMA denominator is 179.
+    run = by_analysis(pool_review(updated))
     assert any("129" in r and "179" in r for r in run["orr"].explanations)
     assert any("103 vs 91" in r for r in run["ae_discontinuation"].explanations)
     assert not any("misprint" in r for r in run["pfs"].explanations)  # an HR does not use the arm sizes

@@ -30,8 +30,8 @@ def test_log_hr_and_se_use_the_ci_own_level(loaded):
     assert imroz["yi"] == pytest.approx(math.log(0.60), rel=1e-14)
     assert imroz["se"] == pytest.approx((math.log(0.88) - math.log(0.41)) / (2 * norm.ppf(1 - 0.015 / 2)), rel=1e-14)
     assert found["IKEMA"]["se"] == pytest.approx((math.log(0.79) - math.log(0.42)) / (2 * norm.ppf(1 - 0.046 / 2)), rel=1e-14)
-    # Participants come from the arms with corrections applied (IKEMA 179 + 123, not the printed 129).
-    assert found["IKEMA"]["participants"] == 302
+    # Participants come from the arms as printed (IKEMA 129 + 123) until update 1 corrects them (test below).
+    assert found["IKEMA"]["participants"] == 129 + 123
     assert all(r["data_kind"] == "contrast" for r in found.values())
 
 
@@ -85,3 +85,13 @@ def test_the_latest_correction_of_a_field_counts(loaded):
     assert rows(loaded, current)[0]["randomised_n"] == 180
     assert rows(loaded, "SELECT randomised_n FROM arm a JOIN study s ON s.id = a.study_id"
                         " WHERE s.label = 'IKEMA' AND a.role = 'experimental'")[0]["randomised_n"] == 129
+
+
+def test_participants_use_the_corrected_arms_after_the_update(updated):
+    # seeds/isatuximab-mm/updates/2026-11/corrections.csv: IKEMA experimental randomised_n 129 -> 179 (FACTS.md finding 1).
+    found = {r["study"]: r for r in rows(updated, "SELECT * FROM analysis_input WHERE analysis = 'pfs'")}
+    assert found["IKEMA"]["participants"] == 179 + 123
+    # IsKia is included without usable data: counted among included studies, in no analysis.
+    assert "IsKia" not in found
+    overview = {r["outcome"]: r for r in rows(updated, "SELECT * FROM outcome_overview")}
+    assert (overview["PFS"]["studies_included"], overview["PFS"]["k"]) == (5, 4)

@@ -55,16 +55,23 @@ def init() -> None:
 
 
 @app.command()
-def load(path: Path = typer.Argument(..., help="a seed folder (review.yaml and CSV files)")) -> None:
-    """Load a seed folder in one transaction (loading the same content again changes nothing)."""
+def load(path: Path = typer.Argument(..., help="a seed folder (review.yaml and CSV files) or an update folder (update.yaml)")) -> None:
+    """Load a review folder, or an update of a loaded review, in one transaction.
+
+    An update is pooled in the same transaction (a new analysis run; earlier runs
+    stay). Loading the same content again changes nothing.
+    """
     from evidence.loaders.seed import load_seed
 
     result = load_seed(open_store(), path)
+    what = f"review {result.slug!r}" if not result.update else f"update {result.update} of review {result.slug!r}"
     if result.loaded:
         rows = ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in result.counts.items())
-        typer.echo(f"loaded review {result.slug!r} from {path}: {rows}")
+        typer.echo(f"loaded {what} from {path}: {rows}")
+        if result.run_id is not None:
+            typer.echo(f"pooled the updated review: analysis run {result.run_id} (`evidence diff` shows what changed)")
     else:
-        typer.echo(f"review {result.slug!r} was already loaded from this content: nothing changed")
+        typer.echo(f"{what} was already loaded from this content: nothing changed")
 
 
 review_app = typer.Typer(help="Create and list reviews.", no_args_is_help=True)
@@ -102,12 +109,13 @@ def prisma(
     review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object with the PRISMA2020 field names"),
     as_csv: Optional[Path] = typer.Option(None, "--csv", help="also write the PRISMA2020 package's CSV layout to this file"),
+    update: Optional[int] = typer.Option(None, "--update", help="the flow of this update (0: the original review) [default: the latest]"),
 ) -> None:
-    """Print the PRISMA 2020 flow with its arithmetic checked."""
+    """Print the PRISMA 2020 flow with its arithmetic checked (an update's flow counts previous, new and dropped studies)."""
     from evidence.cli.format import format_flow
     from evidence.prisma import prisma_flow
 
-    flow = prisma_flow(open_store(read_only=True), review)
+    flow = prisma_flow(open_store(read_only=True), review, update)
     if as_csv:
         as_csv.write_text(flow.as_prisma2020_csv(), encoding="utf-8")
     if as_json:
@@ -142,15 +150,14 @@ def diff(
     as_json: bool = typer.Option(False, "--json", help="print one object per analysis with before, after, changes"),
 ) -> None:
     """What changed between two analysis runs, analysis by analysis, and which studies caused it."""
+    from evidence.cli.format import format_diff
     from evidence.diff import diff_runs
 
     first, last, diffs = diff_runs(open_store(read_only=True), review, from_run, to_run)
     if as_json:
         echo_json([d.as_json() for d in diffs])
         return
-    typer.echo(f"runs {first} -> {last}")
-    for d in diffs:
-        typer.echo(f"{d.analysis}: " + ("; ".join(d.changes) if d.changes else "no change"))
+    typer.echo(format_diff(first, last, diffs))
 
 
 @app.command()
@@ -216,8 +223,9 @@ def meta(
 def demo(
     seed: Path = typer.Option(None, "--seed", help="seed folder [default: the isatuximab review shipped in seeds/]"),
 ) -> None:
-    """Set up the store, load the isatuximab review, print PRISMA and pool every outcome."""
-    from evidence.cli.format import format_flow, format_pool
+    """Set up the store, load the isatuximab review, print PRISMA and pool every outcome, then apply its
+    first update (a new trial and corrections) and print what changed."""
+    from evidence.cli.format import format_diff, format_flow, format_pool
     from evidence.demo import run_demo
 
     result = run_demo(State.url, seed)
@@ -226,6 +234,16 @@ def demo(
     typer.echo(format_flow(result.flow))
     typer.echo("")
     typer.echo(format_pool(result.run))
+    for update in result.updates:
+        typer.echo("")
+        typer.echo(f"update {update.update}: " + ("loaded" if update.loaded else "already loaded: nothing changed"))
+    if result.updated_flow is not None:
+        typer.echo("")
+        typer.echo(format_flow(result.updated_flow))
+    if result.diff is not None:
+        typer.echo("")
+        typer.echo("what the update changed (evidence diff):")
+        typer.echo(format_diff(*result.diff))
 
 
 def main() -> None:

@@ -149,3 +149,10 @@ def format_meta(result: dict) -> str:
         for s in result.get(key) or []:
             lines.append(f"{label} {s['study']}: {_summary_line(s)}")
     return "\n".join(lines)
+
+
+def format_diff(first: int, last: int, diffs) -> str:
+    """`evidence diff` as text: one line per analysis with what changed and why."""
+    lines = [f"runs {first} -> {last}"]
+    lines += [f"{d.analysis}: " + ("; ".join(d.changes) if d.changes else "no change") for d in diffs]
+    return "\n".join(lines)

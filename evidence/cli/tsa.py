@@ -1,4 +1,4 @@
-"""`evidence tsa …`: trial sequential analysis calculators (no database needed)."""
+"""`evidence tsa`: trial sequential analysis of a review's outcomes, and two calculators (no database needed)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,41 @@ import typer
 
 from evidence.cli.common import echo_json
 
-tsa_app = typer.Typer(help="Trial sequential analysis: required information size and monitoring boundaries.",
-                      no_args_is_help=True)
+tsa_app = typer.Typer(help="Trial sequential analysis: a review's outcomes (no subcommand), or the calculators.")
+
+
+@tsa_app.callback(invoke_without_command=True)
+def tsa_review(
+    ctx: typer.Context,
+    review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
+    outcome: Optional[str] = typer.Option(None, "--outcome", help="one outcome by name (e.g. PFS) [default: all]"),
+    beta: float = typer.Option(0.2, "--beta", help="type II error (power 1 - beta)"),
+    futility: str = typer.Option("none", "--futility", help="none, binding or nonbinding"),
+    as_json: bool = typer.Option(False, "--json", help="print one object per analysis"),
+) -> None:
+    """TSA of the review's dichotomous and time-to-event analyses from its latest run: RIS, boundaries,
+    the cumulative z-curve and the verdict."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from evidence.cli.common import open_store
+    from evidence.tsa_review import review_tsa
+
+    slug, run, results = review_tsa(open_store(read_only=True), review, outcome, beta=beta, futility=futility)
+    if as_json:
+        echo_json({"review": slug, "run": run, "analyses": [r.as_json() for r in results]})
+        return
+    typer.echo(f"trial sequential analysis of {slug!r}, run {run}")
+    for r in results:
+        typer.echo(f"{r.analysis} ({r.outcome}, {r.measure}, k={r.k}): {r.verdict}" + (f" - {r.reason}" if r.reason else ""))
+        if r.curve is None:
+            continue
+        effect = r.settings["effect"]
+        typer.echo(f"  anticipated {r.measure} {effect['ratio']:.3g} ({effect['source']}); D2 {r.settings['d2']:.2f};"
+                   f" RIS {r.ris['ris']:.6g} {r.ris['unit']}")
+        for label, info, t, z, upper in zip(r.curve["studies"], r.curve["information"], r.curve["timing"],
+                                           r.curve["z"], r.curve["upper"]):
+            bound = "-" if upper is None else f"{upper:.3f}"
+            typer.echo(f"  + {label:<12} information {info:10.4g} ({t:6.1%} of RIS)  z {z:7.3f}  boundary {bound}")
 
 
 def _fractions(text: Optional[str]) -> list[float] | None:

@@ -105,8 +105,12 @@ class Row:
         return InputError(f"{self.path}: row {self.line}: field {field!r}: {problem}")
 
 
-def read_rows(path: Path, columns: dict[str, Parser]) -> Iterator[Row]:
-    """Parse every row of a CSV whose header must name exactly `columns` (any order)."""
+def read_rows(path: Path, columns: dict[str, Parser], optional: tuple[str, ...] = ()) -> Iterator[Row]:
+    """Parse every row of a CSV whose header must name exactly `columns` (any order).
+
+    Columns named in `optional` may be left out of the header (files written
+    before the column existed); their cells then read as empty.
+    """
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as error:
@@ -120,7 +124,8 @@ def read_rows(path: Path, columns: dict[str, Parser]) -> Iterator[Row]:
         if header is None:
             raise InputError(f"{path}: is empty: it needs a header row with {', '.join(columns)}")
         header = [name.strip() for name in header]
-        missing = [name for name in columns if name not in header]
+        missing = [name for name in columns if name not in header and name not in optional]
+        absent = [name for name in columns if name not in header and name in optional]
         unknown = [name for name in header if name not in columns]
         if missing:
             raise InputError(f"{path}: row 1: missing column(s) {', '.join(missing)}")
@@ -139,7 +144,7 @@ def read_rows(path: Path, columns: dict[str, Parser]) -> Iterator[Row]:
                 continue
             if len(cells) != len(header):
                 raise InputError(f"{path}: row {line}: has {len(cells)} fields, the header has {len(header)}")
-            values = {}
+            values = {name: columns[name]("") for name in absent}
             for name, cell in zip(header, cells):
                 try:
                     values[name] = columns[name](cell)

@@ -30,6 +30,26 @@ from .fields import Row, date, integer, number, one_of, read_rows, required, tex
 
 ROLE = required(one_of(*ARM_ROLES))
 
+# What corrections.csv can correct: its `table` -> (the table in the store, the key
+# columns that name the row, and each correctable field with its parser).
+CORRECTABLE: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
+    "arms": ("arm", ("study", "arm"), {
+        "regimen": text, "regimen_text": text, "randomised_n": integer, "safety_n": integer, "aged_65_plus": integer,
+        "women": integer, "men": integer, "iss_stage_2plus_pct": number, "median_prior_lines": number,
+    }),
+    "studies": ("study", ("study",), {
+        "status": required(one_of(*STUDY_STATUSES)), "setting": text, "design": text, "year": integer,
+    }),
+    "dichotomous": ("dichotomous_data", ("study", "outcome", "variant", "arm"), {
+        "events": integer, "total": integer, "percent": number, "population": text, "source_ref": text,
+        "source_quote": text,
+    }),
+    "estimates": ("contrast_estimate", ("study", "outcome", "variant"), {
+        "estimate": number, "ci_low": number, "ci_high": number, "ci_level": number, "population": text,
+        "source_ref": text, "source_quote": text,
+    }),
+}
+
 # Each CSV file of a seed: its columns and how each is parsed.
 FILES: dict[str, dict[str, Any]] = {
     "searches.csv": {"database": required(text), "query": text, "date_run": date, "records_found": integer, "source": text},
@@ -49,7 +69,8 @@ FILES: dict[str, dict[str, Any]] = {
         "iss_stage_2plus_pct": number, "median_prior_lines": number, "source": text,
     },
     "corrections.csv": {
-        "table": required(one_of("arms")), "study": required(text), "arm": ROLE, "field": required(text),
+        "table": required(one_of(*CORRECTABLE)), "study": required(text), "arm": one_of(*ARM_ROLES),
+        "outcome": text, "variant": text, "field": required(text),
         "printed": text, "corrected": required(text), "reason": required(text), "source": text,
     },
     "outcomes.csv": {
@@ -74,7 +95,7 @@ FILES: dict[str, dict[str, Any]] = {
         "analysis": required(text), "outcome": required(text), "measure": required(one_of(*MEASURES)),
         "method": required(one_of(*FIXED_METHODS)), "model": required(one_of(*MODEL_CHOICES)),
         "tau2": required(one_of("DL")), "level": required(number), "variant": required(text),
-        "subgroup": text, "label": text,
+        "subgroup": text, "label": text, "threshold": number, "planned_rrr": number, "planned_control_risk": number,
     },
     "published_results.csv": {
         "analysis": required(text), "subgroup": text, "k": integer, "model": one_of(*MODELS),
@@ -83,16 +104,44 @@ FILES: dict[str, dict[str, Any]] = {
     },
 }
 REQUIRED_FILES = ("review.yaml", "searches.csv", "studies.csv", "arms.csv", "outcomes.csv", "analyses.csv")
+# Columns added after the format's first version: a file may leave them out.
+OPTIONAL_COLUMNS = {
+    "corrections.csv": ("outcome", "variant"),
+    "analyses.csv": ("threshold", "planned_rrr", "planned_control_risk"),
+}
+
+
+@dataclass
+class StoreKeys:
+    """What a review already holds, for an update folder to refer to: ids and current values by key.
+
+    ids[file][key] -> id of the row a key names (key as in the file: studies (label,),
+    arms (study, arm), outcomes (name,), analyses (name,), dichotomous (study, outcome,
+    variant, arm), estimates (study, outcome, variant)); values[file][key] -> {field: current
+    value} for the correctable files; taken[file] -> keys that exist (for uniqueness).
+    """
+
+    review_id: int
+    slug: str
+    bias_tool: str | None
+    numbers: list[int]
+    ids: dict[str, dict[tuple, int]] = field(default_factory=dict)
+    values: dict[str, dict[tuple, dict[str, Any]]] = field(default_factory=dict)
+    taken: dict[str, set[tuple]] = field(default_factory=dict)
 
 
 @dataclass
 class Seed:
-    """A whole seed folder, read and checked, not yet written."""
+    """A whole seed folder (a review, or an update of one), read and checked, not yet written."""
 
     path: Path
     review: dict[str, Any]
     rows: dict[str, list[Row]]
     content_hash: str
+    # The value each correction replaces, as text (given in the file, or the current value).
+    printed: list[str | None] = field(default_factory=list)
+    # For an update folder: update.yaml's content; None for a review folder.
+    update: dict[str, Any] | None = None
 
 
 @dataclass
@@ -100,18 +149,20 @@ class LoadResult:
     slug: str
     loaded: bool  # False: the same content was loaded before and nothing changed
     counts: dict[str, int] = field(default_factory=dict)
+    update: int = 0  # the update number the folder holds (0: the original review)
+    run_id: int | None = None  # the analysis run an update made
 
 
 def content_hash(folder: Path) -> str:
     """sha256 over the names and bytes of the seed's own files (sorted), so a reload can be recognised."""
     digest = hashlib.sha256()
     for path in sorted(folder.iterdir()):
-        if path.is_file() and (path.name == "review.yaml" or path.name in FILES):
+        if path.is_file() and (path.name in ("review.yaml", "update.yaml") or path.name in FILES):
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def read_review_yaml(path: Path) -> dict[str, Any]:
+def _yaml_mapping(path: Path) -> dict[str, Any]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -121,7 +172,36 @@ def read_review_yaml(path: Path) -> dict[str, Any]:
         where = f"line {mark.line + 1}" if mark else "somewhere"
         raise InputError(f"{path}: {where}: not valid YAML: {getattr(error, 'problem', error)}") from None
     if not isinstance(document, dict):
-        raise InputError(f"{path}: must be a mapping of fields (slug, title, ...)")
+        raise InputError(f"{path}: must be a mapping of fields")
+    return document
+
+
+def read_update_yaml(path: Path) -> dict[str, Any]:
+    """update.yaml: review (slug), number (optional: the next one), label, searched_to, notes."""
+    document = _yaml_mapping(path)
+
+    def bad(key: str, problem: str) -> InputError:
+        return InputError(f"{path}: field {key!r}: {problem}")
+
+    unknown = sorted(set(document) - {"review", "number", "label", "searched_to", "notes"})
+    if unknown:
+        raise bad(unknown[0], "is not a field of update.yaml (review, number, label, searched_to, notes)")
+    if not isinstance(document.get("review"), str) or not document["review"].strip():
+        raise bad("review", "is required: the slug of the review this folder updates")
+    number = document.get("number")
+    if number is not None and (not isinstance(number, int) or isinstance(number, bool) or number < 1):
+        raise bad("number", f"{number!r} must be a whole number >= 1 (0 is the original review)")
+    searched_to = document.get("searched_to")
+    if searched_to is not None and not isinstance(searched_to, dt.date):
+        raise bad("searched_to", f"{searched_to!r} is not a date like 2025-11-01")
+    for key in ("label", "notes"):
+        if document.get(key) is not None and not isinstance(document[key], str):
+            raise bad(key, "must be text")
+    return document
+
+
+def read_review_yaml(path: Path) -> dict[str, Any]:
+    document = _yaml_mapping(path)
 
     def bad(key: str, problem: str) -> InputError:
         return InputError(f"{path}: field {key!r}: {problem}")
@@ -159,67 +239,98 @@ def read_review_yaml(path: Path) -> dict[str, Any]:
     return document
 
 
-def read_seed(folder: str | Path) -> Seed:
-    """Read and check every file of a seed folder; raise InputError at the first bad value."""
+def is_update_folder(folder: str | Path) -> bool:
+    return (Path(folder) / "update.yaml").is_file()
+
+
+def read_seed(folder: str | Path, store: StoreKeys | None = None) -> Seed:
+    """Read and check every file of a seed folder; raise InputError at the first bad value.
+
+    A review folder has review.yaml and the required files. An update folder has
+    update.yaml and any of the CSV files; its rows may name the studies, arms,
+    outcomes, analyses and data rows of the review it updates (`store`).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: is not a folder (a seed is a folder with review.yaml and CSV files)")
-    for name in REQUIRED_FILES:
-        if not (folder / name).is_file():
-            raise InputError(f"{folder / name}: is missing (every seed needs {', '.join(REQUIRED_FILES)})")
-    review = read_review_yaml(folder / "review.yaml")
+    update = None
+    if is_update_folder(folder):
+        if (folder / "review.yaml").is_file():
+            raise InputError(f"{folder}: holds both review.yaml and update.yaml: a folder is a review or an update of one")
+        update = read_update_yaml(folder / "update.yaml")
+        review = {"slug": update["review"]}
+    else:
+        for name in REQUIRED_FILES:
+            if not (folder / name).is_file():
+                raise InputError(f"{folder / name}: is missing (every seed needs {', '.join(REQUIRED_FILES)};"
+                                 " an update folder needs update.yaml)")
+        review = read_review_yaml(folder / "review.yaml")
     rows = {
-        name: list(read_rows(folder / name, columns)) if (folder / name).is_file() else []
+        name: list(read_rows(folder / name, columns, OPTIONAL_COLUMNS.get(name, ())))
+        if (folder / name).is_file() else []
         for name, columns in FILES.items()
     }
-    check_references(rows)
-    return Seed(folder, review, rows, content_hash(folder))
+    printed = check_references(rows, store)
+    return Seed(folder, review, rows, content_hash(folder), printed, update)
 
 
-def _unique(rows: list[Row], key_fields: tuple[str, ...]) -> dict[tuple, Row]:
+def _unique(rows: list[Row], key_fields: tuple[str, ...], taken: set[tuple] | None = None,
+            what: str = "") -> dict[tuple, Row]:
     seen: dict[tuple, Row] = {}
     for row in rows:
         key = tuple(row[f] for f in key_fields)
         if key in seen:
             raise row.error(key_fields[-1], f"{'/'.join(map(str, key))} repeats row {seen[key].line}")
+        if taken and key in taken:
+            raise row.error(key_fields[-1], f"{'/'.join(map(str, key))} is already {what} of the review in the store;"
+                            " change a stored value with corrections.csv")
         seen[key] = row
     return seen
 
 
-def check_references(rows: dict[str, list[Row]]) -> None:
-    """Checks across rows and files: unique keys, known studies/outcomes/arms, consistent numbers."""
-    studies = _unique(rows["studies.csv"], ("study",))
-    outcomes = _unique(rows["outcomes.csv"], ("outcome",))
-    arms = _unique(rows["arms.csv"], ("study", "arm"))
-    analyses = _unique(rows["analyses.csv"], ("analysis",))
+# Keys of each file, and the StoreKeys entry that holds the review's existing ones.
+KEYS = {
+    "studies.csv": (("study",), "studies", "a study"),
+    "outcomes.csv": (("outcome",), "outcomes", "an outcome"),
+    "arms.csv": (("study", "arm"), "arms", "an arm"),
+    "analyses.csv": (("analysis",), "analyses", "an analysis"),
+    "study_attributes.csv": (("study", "name"), "attributes", "an attribute"),
+    "reports.csv": (("study", "report"), "reports", "a report"),
+    "dichotomous.csv": (("study", "outcome", "variant", "arm"), "dichotomous", "a data row"),
+    "estimates.csv": (("study", "outcome", "variant"), "estimates", "an estimate"),
+    "bias.csv": (("study", "domain"), "bias", "a judgement"),
+    "published_results.csv": (("analysis", "subgroup"), "published", "a published result"),
+}
+
+
+def check_references(rows: dict[str, list[Row]], store: StoreKeys | None = None) -> list[str | None]:
+    """Checks across rows and files: unique keys, known studies/outcomes/arms, consistent numbers.
+
+    With `store` (an update folder), keys may name the review's existing rows and
+    new rows must not repeat them. Returns the value each correction replaces, as text.
+    """
+    taken = (lambda name: store.taken.get(name, set())) if store else (lambda name: set())
+    own = {}
+    for name, (key_fields, stored, what) in KEYS.items():
+        own[name] = _unique(rows[name], key_fields, taken(stored), what)
     _unique(rows["searches.csv"], ("database",))
     _unique(rows["flow.csv"], ("stage",))
-    _unique(rows["study_attributes.csv"], ("study", "name"))
-    _unique(rows["reports.csv"], ("study", "report"))
-    _unique(rows["dichotomous.csv"], ("study", "outcome", "variant", "arm"))
-    _unique(rows["estimates.csv"], ("study", "outcome", "variant"))
-    _unique(rows["bias.csv"], ("study", "domain"))
-    _unique(rows["published_results.csv"], ("analysis", "subgroup"))
-    _unique(rows["corrections.csv"], ("study", "arm", "field"))
+    studies = set(own["studies.csv"]) | taken("studies")
+    outcomes = set(own["outcomes.csv"]) | taken("outcomes")
+    arms = set(own["arms.csv"]) | taken("arms")
+    analyses = set(own["analyses.csv"]) | taken("analyses")
 
-    def known(row: Row, field_name: str, table: dict, what: str, key: tuple | None = None) -> None:
+    def known(row: Row, field_name: str, table: set, what: str, key: tuple | None = None) -> None:
         if (key or (row[field_name],)) not in table:
-            raise row.error(field_name, f"{'/'.join(map(str, key or (row[field_name],)))} is not a {what} of this seed")
+            raise row.error(field_name, f"{'/'.join(map(str, key or (row[field_name],)))} is not a {what}"
+                            f" of this seed{' or of the review it updates' if store else ''}")
 
     for name in ("study_attributes.csv", "reports.csv", "arms.csv", "estimates.csv", "bias.csv",
                  "corrections.csv", "dichotomous.csv"):
         for row in rows[name]:
             known(row, "study", studies, "study in studies.csv")
-    for row in rows["corrections.csv"] + rows["dichotomous.csv"]:
+    for row in rows["dichotomous.csv"]:
         known(row, "arm", arms, "study arm in arms.csv", (row["study"], row["arm"]))
-    for row in rows["corrections.csv"]:
-        if row["field"] not in FILES["arms.csv"] or row["field"] in ("study", "arm", "source"):
-            raise row.error("field", f"{row['field']!r} is not a correctable column of arms.csv")
-        parser = FILES["arms.csv"][row["field"]]
-        try:
-            parser(row["corrected"])
-        except ValueError as error:
-            raise row.error("corrected", str(error)) from None
     for name in ("dichotomous.csv", "estimates.csv", "analyses.csv"):
         for row in rows[name]:
             known(row, "outcome", outcomes, "outcome in outcomes.csv")
@@ -231,20 +342,82 @@ def check_references(rows: dict[str, list[Row]]) -> None:
         if row["percent"] is not None and not 0 <= row["percent"] <= 100:
             raise row.error("percent", f"{row['percent']} is not a percentage between 0 and 100")
     for row in rows["estimates.csv"]:
-        values = [row[f] for f in ("estimate", "ci_low", "ci_high", "ci_level")]
-        if any(v is not None for v in values) and any(v is None for v in values):
-            raise row.error("estimate", "estimate, ci_low, ci_high and ci_level must all be given or all be empty")
-        if row["estimate"] is None:
-            continue
-        if not 0 < row["ci_level"] < 1:
-            raise row.error("ci_level", f"{row['ci_level']} is not a level between 0 and 1 (0.95 for a 95% CI)")
-        if not 0 < row["ci_low"] <= row["estimate"] <= row["ci_high"]:
-            raise row.error(
-                "estimate", f"the CI {row['ci_low']} to {row['ci_high']} does not contain the estimate {row['estimate']} (ratios must be > 0)"
-            )
+        _check_estimate(row, row.values)
     for row in rows["analyses.csv"]:
         if not 0 < row["level"] < 1:
             raise row.error("level", f"{row['level']} is not a level between 0 and 1")
+        for name in ("planned_rrr", "planned_control_risk"):
+            if row[name] is not None and not 0 < row[name] < 1:
+                raise row.error(name, f"{row[name]} is not a proportion between 0 and 1")
+        if row["threshold"] is not None and row["measure"] not in ("MD", "SMD", "RD") and not row["threshold"] > 0:
+            raise row.error("threshold", f"{row['threshold']} is not a ratio > 0 (the threshold is on the {row['measure']} scale)")
+    return _check_corrections(rows, own, store)
+
+
+def _check_estimate(row: Row, values: dict[str, Any], field_name: str = "estimate") -> None:
+    """An estimate row's numbers, as loaded or as corrected, must make a CI at a level."""
+    numbers = [values[f] for f in ("estimate", "ci_low", "ci_high", "ci_level")]
+    if any(v is not None for v in numbers) and any(v is None for v in numbers):
+        raise row.error(field_name, "estimate, ci_low, ci_high and ci_level must all be given or all be empty")
+    if values["estimate"] is None:
+        return
+    if not 0 < values["ci_level"] < 1:
+        raise row.error("ci_level" if field_name == "estimate" else field_name, f"{values['ci_level']} is not a level between 0 and 1 (0.95 for a 95% CI)")
+    if not 0 < values["ci_low"] <= values["estimate"] <= values["ci_high"]:
+        raise row.error(field_name, f"the CI {values['ci_low']} to {values['ci_high']} does not contain the estimate"
+                        f" {values['estimate']} (ratios must be > 0)")
+
+
+def _as_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _check_corrections(rows: dict[str, list[Row]], own: dict[str, dict[tuple, Row]],
+                       store: StoreKeys | None) -> list[str | None]:
+    """Each correction names a row and field that exist, its new value parses, its `printed` value
+    (when given) is the value it replaces, and the corrected row still makes sense."""
+    current: dict[tuple[str, tuple], dict[str, Any]] = {}
+    printed: list[str | None] = []
+    for row in rows["corrections.csv"]:
+        table = row["table"]
+        _, key_fields, fields = CORRECTABLE[table]
+        for name in key_fields:
+            if row[name] is None:
+                raise row.error(name, f"a correction of {table} names its row by {', '.join(key_fields)}")
+        key = tuple(row[f] for f in key_fields)
+        if row["field"] not in fields:
+            raise row.error("field", f"{row['field']!r} is not a correctable field of {table}"
+                            f" (one of {', '.join(fields)})")
+        try:
+            new_value = fields[row["field"]](row["corrected"])
+        except ValueError as error:
+            raise row.error("corrected", str(error)) from None
+        if (table, key) not in current:
+            source = own[f"{table}.csv"].get(key)
+            if source is not None:
+                current[table, key] = dict(source.values)
+            elif store and key in store.values.get(table, {}):
+                current[table, key] = dict(store.values[table][key])
+            else:
+                raise row.error(key_fields[-1], f"{'/'.join(map(str, key))} is not a row of {table}.csv"
+                                f"{' or of the review it updates' if store else ''}")
+        values = current[table, key]
+        old = values.get(row["field"])
+        if row["printed"] is not None:
+            try:
+                stated = fields[row["field"]](row["printed"])
+            except ValueError as error:
+                raise row.error("printed", str(error)) from None
+            if stated != old:
+                raise row.error("printed", f"{row['printed']!r} is not the value this corrects: it is {_as_text(old)!r}")
+        printed.append(row["printed"] if row["printed"] is not None else _as_text(old))
+        values[row["field"]] = new_value
+        if table == "dichotomous" and values["events"] is not None and values["total"] is not None \
+                and values["events"] > values["total"]:
+            raise row.error("corrected", f"the corrected row has {values['events']} events out of {values['total']}")
+        if table == "estimates" and all(values[f] is not None for f in ("estimate", "ci_low", "ci_high", "ci_level")):
+            _check_estimate(row, values, "corrected")
+    return printed
 
 
 def _write_table(connection: sa.Connection, model, rows: list[dict[str, Any]], where: str) -> list[int]:
@@ -265,26 +438,39 @@ def _write_table(connection: sa.Connection, model, rows: list[dict[str, Any]], w
 
 
 def load_seed(engine: sa.Engine, folder: str | Path) -> LoadResult:
-    """Load a seed folder in one transaction; a second load of the same content changes nothing."""
+    """Load a seed folder (a review, or an update of one) in one transaction; a second load of the same
+    content changes nothing."""
+    if is_update_folder(folder):
+        from .update import load_update
+
+        return load_update(engine, folder)
     return load_seeds(engine, [folder])[0]
 
 
+def _lock_reviews(connection: sa.Connection, slugs: list[str]) -> None:
+    """On PostgreSQL, loads of the same review wait for each other (transaction-scoped advisory lock)."""
+    if connection.dialect.name == "postgresql":
+        for slug in sorted(slugs):
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:slug))"), {"slug": f"evidence-review:{slug}"})
+
+
 def load_seeds(engine: sa.Engine, folders: list[str | Path]) -> list[LoadResult]:
-    """Load several seed folders in one transaction, each table in one bulk write.
+    """Load several review folders in one transaction, each table in one bulk write.
 
     Every folder is read and checked before anything is written. On PostgreSQL a
     transaction-scoped advisory lock per review slug makes two loads of the same
     review wait for each other: the second then finds the first one's content.
     """
+    for folder in folders:
+        if is_update_folder(folder):
+            raise InputError(f"{folder}: is an update folder: load it on its own, after its review")
     seeds = [read_seed(folder) for folder in folders]
     slugs = [seed.review["slug"] for seed in seeds]
     if len(set(slugs)) != len(slugs):
         raise InputError(f"two folders of this load hold the same review slug: {sorted(s for s in slugs if slugs.count(s) > 1)[0]!r}")
     results: dict[str, LoadResult] = {}
     with friendly_errors(), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            for slug in sorted(slugs):
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:slug))"), {"slug": f"evidence-review:{slug}"})
+        _lock_reviews(connection, slugs)
         previous = connection.execute(
             sa.select(schema.Review.slug, schema.SeedLoad.content_hash, schema.SeedLoad.path)
             .join(schema.ReviewUpdate, schema.ReviewUpdate.review_id == schema.Review.id)
@@ -306,7 +492,7 @@ def load_seeds(engine: sa.Engine, folders: list[str | Path]) -> list[LoadResult]
                 raise AlreadyLoadedError(
                     f"review {slug!r} is already in the store, loaded from different content ({paths}); nothing was changed"
                 )
-        for seed, counts in zip(new, _write(connection, new)):
+        for seed, counts in zip(new, _write_reviews(connection, new)):
             results[seed.review["slug"]] = LoadResult(seed.review["slug"], loaded=True, counts=counts)
         if new and connection.dialect.name == "postgresql":
             # Fresh statistics, or the planner joins the views' tables as if they were empty.
@@ -314,10 +500,18 @@ def load_seeds(engine: sa.Engine, folders: list[str | Path]) -> list[LoadResult]
     return [results[slug] for slug in slugs]
 
 
-def _write(connection: sa.Connection, seeds: list[Seed]) -> list[dict[str, int]]:
-    """Write every table of every seed, parents before children, one bulk insert per table."""
-    from scipy.stats import norm
+@dataclass
+class Target:
+    """Where one folder's rows go: its review, its update, and the ids its keys may name already."""
 
+    review_id: int
+    update_id: int
+    bias_tool: str
+    existing: dict[str, dict[tuple, int]] = field(default_factory=dict)
+
+
+def _write_reviews(connection: sa.Connection, seeds: list[Seed]) -> list[dict[str, int]]:
+    """Write new reviews: the review rows, their update 0 and seed loads, then their content."""
     s = schema
     review_rows = []
     for seed in seeds:
@@ -349,73 +543,101 @@ def _write(connection: sa.Connection, seeds: list[Seed]) -> list[dict[str, int]]
         for seed, review_id in zip(seeds, review_ids)
         for position, c in enumerate(seed.review.get("eligibility") or [], start=1)
     ], "review.yaml")
+    targets = [Target(review_id, update_id, seed.review.get("bias_tool") or "RoB 1")
+               for seed, review_id, update_id in zip(seeds, review_ids, update_ids)]
+    return write_content(connection, seeds, targets)
+
+
+def write_content(connection: sa.Connection, seeds: list[Seed], targets: list[Target]) -> list[dict[str, int]]:
+    """Write every CSV file of every seed, parents before children, one bulk insert per table.
+
+    Keys a folder names but does not define resolve to the target's existing ids.
+    """
+    from scipy.stats import norm
+
+    s = schema
 
     def rows_of(name: str):
         """(seed index, row) for every row of one file across the batch."""
         return [(i, row) for i, seed in enumerate(seeds) for row in seed.rows[name]]
 
     def keyed(name: str, model, build, key) -> dict:
-        """Write one file's rows; return {(seed index, key): id}."""
+        """Write one file's rows; return {(seed index, key): id}, the targets' existing ids included."""
         found = rows_of(name)
         ids = _write_table(connection, model, [build(i, row) for i, row in found], name)
-        return {(i, key(row)): new_id for (i, row), new_id in zip(found, ids)}
+        existing = {(i, k): v for i, t in enumerate(targets) for k, v in t.existing.get(KEYS[name][1], {}).items()} \
+            if name in KEYS else {}
+        return {**existing, **{(i, key(row)): new_id for (i, row), new_id in zip(found, ids)}}
 
-    keyed("searches.csv", s.Search, lambda i, row: {"review_update_id": update_ids[i], **row.values}, lambda row: None)
-    keyed("flow.csv", s.ReportedFlowCount, lambda i, row: {"review_update_id": update_ids[i], **row.values}, lambda row: None)
+    def added(i: int) -> dict[str, int]:
+        return {"review_update_id": targets[i].update_id}
+
+    keyed("searches.csv", s.Search, lambda i, row: {**added(i), **row.values}, lambda row: None)
+    keyed("flow.csv", s.ReportedFlowCount, lambda i, row: {**added(i), **row.values}, lambda row: None)
     study_ids = keyed("studies.csv", s.Study, lambda i, row: {
-        "review_id": review_ids[i], "label": row["study"], "registry_id": row["registry_id"],
+        "review_id": targets[i].review_id, "label": row["study"], "registry_id": row["registry_id"],
         "first_author": row["first_author"], "year": row["year"], "design": row["design"], "setting": row["setting"],
-        "status": row["status"] or "included", "source": row["source"],
-    }, lambda row: row["study"])
+        "status": row["status"] or "included", "source": row["source"], **added(i),
+    }, lambda row: (row["study"],))
     keyed("study_attributes.csv", s.StudyAttribute, lambda i, row: {
-        "study_id": study_ids[i, row["study"]], "name": row["name"], "value": row["value"], "source": row["source"],
+        "study_id": study_ids[i, (row["study"],)], "name": row["name"], "value": row["value"], "source": row["source"],
     }, lambda row: None)
     keyed("reports.csv", s.Report, lambda i, row: {
-        "study_id": study_ids[i, row["study"]], "label": row["report"],
+        "study_id": study_ids[i, (row["study"],)], "label": row["report"], **added(i),
         **{k: row[k] for k in ("kind", "citation", "year", "doi", "pmid", "url")},
     }, lambda row: None)
     arm_ids = keyed("arms.csv", s.Arm, lambda i, row: {
-        "study_id": study_ids[i, row["study"]], "role": row["arm"],
+        "study_id": study_ids[i, (row["study"],)], "role": row["arm"],
         **{k: v for k, v in row.values.items() if k not in ("study", "arm")},
     }, lambda row: (row["study"], row["arm"]))
-    keyed("corrections.csv", s.Correction, lambda i, row: {
-        "review_id": review_ids[i], "table_name": "arm", "row_id": arm_ids[i, (row["study"], row["arm"])],
-        **{k: row[k] for k in ("field", "printed", "corrected", "reason", "source")},
-    }, lambda row: None)
     outcome_ids = keyed("outcomes.csv", s.Outcome, lambda i, row: {
-        "review_id": review_ids[i], "name": row["outcome"],
+        "review_id": targets[i].review_id, "name": row["outcome"],
         **{k: v for k, v in row.values.items() if k != "outcome"},
-    }, lambda row: row["outcome"])
-    keyed("dichotomous.csv", s.DichotomousData, lambda i, row: {
-        "outcome_id": outcome_ids[i, row["outcome"]], "arm_id": arm_ids[i, (row["study"], row["arm"])],
-        "derived_from_percent": row["derived"],
+    }, lambda row: (row["outcome"],))
+    dichotomous_ids = keyed("dichotomous.csv", s.DichotomousData, lambda i, row: {
+        "outcome_id": outcome_ids[i, (row["outcome"],)], "arm_id": arm_ids[i, (row["study"], row["arm"])],
+        "derived_from_percent": row["derived"], **added(i),
         **{k: row[k] for k in ("variant", "events", "total", "percent", "population", "source_ref", "source_quote")},
-    }, lambda row: None)
+    }, lambda row: (row["study"], row["outcome"], row["variant"], row["arm"]))
     levels = {row["ci_level"] for _, row in rows_of("estimates.csv") if row["ci_level"] is not None}
+    levels |= {float(row["corrected"]) for _, row in rows_of("corrections.csv")
+               if row["table"] == "estimates" and row["field"] == "ci_level"}
     known_levels = set(connection.execute(sa.select(s.CiLevel.level)).scalars())
     # The exact two-sided quantile: a 98.5% CI is not a 95% CI (POOLING.md).
     _write_table(connection, s.CiLevel, [
         {"level": level, "z": float(norm.ppf(1 - (1 - level) / 2))} for level in sorted(levels - known_levels)
     ], "estimates.csv")
-    keyed("estimates.csv", s.ContrastEstimate, lambda i, row: {
-        "outcome_id": outcome_ids[i, row["outcome"]], "study_id": study_ids[i, row["study"]],
+    estimate_ids = keyed("estimates.csv", s.ContrastEstimate, lambda i, row: {
+        "outcome_id": outcome_ids[i, (row["outcome"],)], "study_id": study_ids[i, (row["study"],)], **added(i),
         **{k: row[k] for k in ("variant", "measure", "estimate", "ci_low", "ci_high", "ci_level",
                                "population", "source_ref", "source_quote")},
-    }, lambda row: None)
+    }, lambda row: (row["study"], row["outcome"], row["variant"]))
     keyed("bias.csv", s.BiasJudgement, lambda i, row: {
-        "study_id": study_ids[i, row["study"]], "tool": seeds[i].review.get("bias_tool") or "RoB 1",
+        "study_id": study_ids[i, (row["study"],)], "tool": targets[i].bias_tool,
         **{k: row[k] for k in ("domain", "judgement", "support", "source")},
     }, lambda row: None)
     analysis_ids = keyed("analyses.csv", s.Analysis, lambda i, row: {
-        "review_id": review_ids[i], "outcome_id": outcome_ids[i, row["outcome"]], "name": row["analysis"],
+        "review_id": targets[i].review_id, "outcome_id": outcome_ids[i, (row["outcome"],)], "name": row["analysis"],
         "label": row["label"], "measure": row["measure"], "method": row["method"], "model": row["model"],
         "tau2_method": row["tau2"], "level": row["level"], "variant": row["variant"], "subgroup": row["subgroup"],
-    }, lambda row: row["analysis"])
+        "threshold": row["threshold"], "planned_rrr": row["planned_rrr"],
+        "planned_control_risk": row["planned_control_risk"],
+    }, lambda row: (row["analysis"],))
     keyed("published_results.csv", s.PublishedResult, lambda i, row: {
-        "analysis_id": analysis_ids[i, row["analysis"]], "subgroup": row["subgroup"], "k": row["k"],
+        "analysis_id": analysis_ids[i, (row["analysis"],)], "subgroup": row["subgroup"], "k": row["k"],
         "model": row["model"], "estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
         "p_text": row["p"], "i2_text": row["i2"], "q_p_text": row["q_p"],
         "events_experimental": row["events_experimental"], "events_control": row["events_control"],
         "source": row["source"],
     }, lambda row: None)
+    row_ids = {"arms": arm_ids, "studies": study_ids, "dichotomous": dichotomous_ids, "estimates": estimate_ids}
+    corrections = rows_of("corrections.csv")
+    printed = [text for seed in seeds for text in seed.printed]
+    _write_table(connection, s.Correction, [
+        {"review_id": targets[i].review_id, "table_name": CORRECTABLE[row["table"]][0],
+         "row_id": row_ids[row["table"]][i, tuple(row[f] for f in CORRECTABLE[row["table"]][1])],
+         "field": row["field"], "printed": old, "corrected": row["corrected"], "reason": row["reason"],
+         "source": row["source"], **added(i)}
+        for (i, row), old in zip(corrections, printed)
+    ], "corrections.csv")
     return [{name: len(found) for name, found in seed.rows.items() if found} for seed in seeds]

@@ -6,8 +6,11 @@ reference. So a migration:
 - adds columns as nullable (fill them in an UPDATE, then leave NOT NULL to the models' checks);
 - changes a column's type with `alter_column_type`, which lifts the table's
   indexes around the change on DuckDB;
-- wraps changes to tables a view reads in `views_lifted`, since PostgreSQL
-  refuses to retype a column a view uses;
+- drops the views first (`drop_views`) when it changes tables a view reads,
+  since PostgreSQL refuses to retype a column a view uses; `evidence.db.upgrade`
+  creates them again after the last revision (a revision in the middle of the
+  chain cannot: the package's views may read columns a later one adds).
+  `views_lifted` (drop, change, create) is for a change made at head;
 - never retypes a column of a referenced table: it adds a new column instead.
 """
 

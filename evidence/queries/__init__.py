@@ -12,7 +12,11 @@ from importlib import resources
 import sqlalchemy as sa
 
 # Creation order: a view comes after the views it reads.
-VIEWS = ("arm_current", "analysis_input", "outcome_overview", "record_duplicate", "screening_status", "prisma_flow", "latest_result", "analysis_history")
+VIEWS = (
+    "correction_latest", "arm_current", "study_current", "dichotomous_current", "contrast_current", "study_inclusion",
+    "analysis_input", "outcome_overview", "record_duplicate", "screening_status", "prisma_flow",
+    "latest_result", "latest_cumulative", "analysis_history",
+)
 
 
 def view_sql(name: str) -> str:

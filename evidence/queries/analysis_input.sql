@@ -2,6 +2,7 @@
 -- data: the two arms' events and totals (dichotomous analyses), or the log ratio
 -- and its standard error from an estimate and a CI at the CI's own level
 -- (se = (ln high - ln low) / (2 z), z from ci_level; generic inverse variance).
+-- Values and statuses are the current ones: recorded corrections applied.
 WITH arm_pairs AS (
     SELECT
         d.outcome_id,
@@ -12,7 +13,7 @@ WITH arm_pairs AS (
         MAX(d.events) FILTER (WHERE a.role = 'control') AS c_events,
         MAX(d.total) FILTER (WHERE a.role = 'control') AS c_total,
         BOOL_OR(d.derived_from_percent) AS derived_from_percent
-    FROM dichotomous_data AS d
+    FROM dichotomous_current AS d
     JOIN arm AS a ON a.id = d.arm_id
     GROUP BY d.outcome_id, d.variant, a.study_id
 ),
@@ -45,7 +46,8 @@ SELECT
 FROM analysis AS an
 JOIN outcome AS o ON o.id = an.outcome_id
 JOIN arm_pairs AS p ON p.outcome_id = an.outcome_id AND p.variant = an.variant
-JOIN study AS s ON s.id = p.study_id AND s.status = 'included'
+JOIN study_current AS sc ON sc.study_id = p.study_id AND sc.status = 'included'
+JOIN study AS s ON s.id = sc.study_id
 LEFT JOIN study_attribute AS sa ON sa.study_id = s.id AND sa.name = an.subgroup
 WHERE an.measure IN ('RR', 'OR', 'RD', 'PETO')
   AND p.e_events IS NOT NULL AND p.e_total IS NOT NULL
@@ -73,10 +75,11 @@ SELECT
     FALSE AS derived_from_percent
 FROM analysis AS an
 JOIN outcome AS o ON o.id = an.outcome_id
-JOIN contrast_estimate AS ce
+JOIN contrast_current AS ce
     ON ce.outcome_id = an.outcome_id AND ce.variant = an.variant AND ce.measure = an.measure
 JOIN ci_level AS l ON l.level = ce.ci_level
-JOIN study AS s ON s.id = ce.study_id AND s.status = 'included'
+JOIN study_current AS sc ON sc.study_id = ce.study_id AND sc.status = 'included'
+JOIN study AS s ON s.id = sc.study_id
 LEFT JOIN randomised AS r ON r.study_id = s.id
 LEFT JOIN study_attribute AS sa ON sa.study_id = s.id AND sa.name = an.subgroup
 WHERE an.measure IN ('HR', 'OR', 'RR')

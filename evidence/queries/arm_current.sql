@@ -2,13 +2,7 @@
 -- The printed value stays in `arm`; the latest correction of a field (highest
 -- id in `correction`) overrides it here.
 WITH latest AS (
-    SELECT row_id, field, corrected
-    FROM (
-        SELECT row_id, field, corrected, ROW_NUMBER() OVER (PARTITION BY row_id, field ORDER BY id DESC) AS position
-        FROM correction
-        WHERE table_name = 'arm'
-    ) AS ranked
-    WHERE position = 1
+    SELECT row_id, field, corrected FROM correction_latest WHERE table_name = 'arm'
 )
 SELECT
     a.id AS arm_id,

@@ -1,8 +1,9 @@
 -- outcome_overview: per outcome, how many included studies have usable data
 -- (primary variant), the participants and events behind them, how many values
 -- were derived from percentages, and how many were looked for and not found.
+-- Values and statuses are the current ones: recorded corrections applied.
 WITH included AS (
-    SELECT review_id, COUNT(*) AS studies_included FROM study WHERE status = 'included' GROUP BY review_id
+    SELECT review_id, COUNT(*) AS studies_included FROM study_current WHERE status = 'included' GROUP BY review_id
 ),
 arm_values AS (
     SELECT
@@ -13,9 +14,9 @@ arm_values AS (
         a.role,
         d.derived_from_percent,
         (d.events IS NULL OR d.total IS NULL) AS missing
-    FROM dichotomous_data AS d
+    FROM dichotomous_current AS d
     JOIN arm AS a ON a.id = d.arm_id
-    JOIN study AS s ON s.id = a.study_id AND s.status = 'included'
+    JOIN study_current AS s ON s.study_id = a.study_id AND s.status = 'included'
     WHERE d.variant = 'primary'
 ),
 dichotomous AS (
@@ -35,8 +36,8 @@ contrast AS (
         ce.outcome_id,
         COUNT(DISTINCT ce.study_id) FILTER (WHERE ce.estimate IS NOT NULL) AS studies_with_data,
         COUNT(*) FILTER (WHERE ce.estimate IS NULL) AS missing_values
-    FROM contrast_estimate AS ce
-    JOIN study AS s ON s.id = ce.study_id AND s.status = 'included'
+    FROM contrast_current AS ce
+    JOIN study_current AS s ON s.study_id = ce.study_id AND s.status = 'included'
     WHERE ce.variant = 'primary'
     GROUP BY ce.outcome_id
 )

@@ -3,7 +3,13 @@
 -- record-level data where records exist, else taken from the counts the
 -- published review reported (reported_flow_count); NULL where neither says.
 -- A record's decision at a stage is its final one (screening_status).
-WITH retrieval AS (
+-- Updated reviews (PRISMA 2020's template for updates): new studies and reports
+-- come from records, else the reported counts, else the studies an update
+-- included (study_inclusion); previous_* is what the update before it
+-- totalled (unless the review reported it), dropped_* the studies included
+-- before and no longer (an exclusion recorded with its reason), and
+-- total = previous + new - dropped.
+WITH RECURSIVE retrieval AS (
     SELECT record_id, retrieved
     FROM (
         SELECT record_id, retrieved, ROW_NUMBER() OVER (PARTITION BY record_id ORDER BY id DESC) AS position
@@ -62,6 +68,27 @@ reported AS (
     FROM reported_flow_count
     GROUP BY review_update_id
 ),
+inclusion_changes AS (
+    -- Per update: studies included now and not at the update before (new), or the reverse (dropped),
+    -- and the reports of each (reports an update added to studies it includes count as new).
+    SELECT
+        now.review_update_id,
+        COUNT(*) FILTER (WHERE now.status = 'included' AND (before.status IS NULL OR before.status <> 'included')) AS new_studies,
+        COUNT(*) FILTER (WHERE now.status <> 'included' AND before.status = 'included') AS dropped_studies,
+        SUM(CASE WHEN now.status = 'included' THEN
+                (SELECT COUNT(*) FROM report AS rp JOIN review_update AS ru ON ru.id = rp.review_update_id
+                 WHERE rp.study_id = now.study_id AND ru.number <= now.update_number
+                   AND (before.status IS NULL OR before.status <> 'included' OR ru.number = now.update_number))
+            ELSE 0 END) AS new_reports,
+        SUM(CASE WHEN now.status <> 'included' AND before.status = 'included' THEN
+                (SELECT COUNT(*) FROM report AS rp JOIN review_update AS ru ON ru.id = rp.review_update_id
+                 WHERE rp.study_id = now.study_id AND ru.number < now.update_number)
+            ELSE 0 END) AS dropped_reports
+    FROM study_inclusion AS now
+    LEFT JOIN study_inclusion AS before
+        ON before.study_id = now.study_id AND before.update_number = now.update_number - 1
+    GROUP BY now.review_update_id
+),
 flow AS (
     SELECT
         u.review_id,
@@ -80,17 +107,47 @@ flow AS (
         COALESCE(f.dbr_notretrieved_reports, rp.dbr_notretrieved_reports) AS dbr_notretrieved_reports,
         COALESCE(f.dbr_assessed, rp.dbr_assessed) AS dbr_assessed,
         COALESCE(f.dbr_excluded, rp.dbr_excluded) AS dbr_excluded,
-        COALESCE(sr.new_studies, rp.new_studies) AS new_studies,
-        COALESCE(f.new_reports, rp.new_reports) AS new_reports,
+        COALESCE(sr.new_studies, rp.new_studies, ch.new_studies) AS new_studies,
+        COALESCE(f.new_reports, rp.new_reports, ch.new_reports) AS new_reports,
         rp.previous_studies,
-        rp.previous_reports
+        rp.previous_reports,
+        COALESCE(ch.dropped_studies, 0) AS dropped_studies,
+        COALESCE(ch.dropped_reports, 0) AS dropped_reports
     FROM review_update AS u
     LEFT JOIN from_records AS f ON f.review_update_id = u.id
     LEFT JOIN studies_from_records AS sr ON sr.review_update_id = u.id
     LEFT JOIN reported AS rp ON rp.review_update_id = u.id
+    LEFT JOIN inclusion_changes AS ch ON ch.review_update_id = u.id
+),
+totals AS (
+    -- previous = the total of the update before (unless reported); total = previous + new - dropped.
+    SELECT
+        review_update_id, review_id, update_number,
+        CAST(previous_studies AS BIGINT) AS previous_studies_counted,
+        CAST(previous_reports AS BIGINT) AS previous_reports_counted,
+        CAST(COALESCE(previous_studies, 0) + new_studies - dropped_studies AS BIGINT) AS total_studies,
+        CAST(COALESCE(previous_reports, 0) + new_reports - dropped_reports AS BIGINT) AS total_reports
+    FROM flow
+    WHERE update_number = 0
+    UNION ALL
+    SELECT
+        f.review_update_id, f.review_id, f.update_number,
+        CAST(COALESCE(f.previous_studies, t.total_studies) AS BIGINT),
+        CAST(COALESCE(f.previous_reports, t.total_reports) AS BIGINT),
+        CAST(COALESCE(f.previous_studies, t.total_studies) + f.new_studies - f.dropped_studies AS BIGINT),
+        CAST(COALESCE(f.previous_reports, t.total_reports) + f.new_reports - f.dropped_reports AS BIGINT)
+    FROM flow AS f
+    JOIN totals AS t ON t.review_id = f.review_id AND f.update_number = t.update_number + 1
 )
 SELECT
-    flow.*,
-    COALESCE(previous_studies, 0) + new_studies AS total_studies,
-    COALESCE(previous_reports, 0) + new_reports AS total_reports
+    flow.review_id, flow.review_update_id, flow.update_number, flow.from_records,
+    flow.database_results, flow.register_results, flow.other_results, flow.duplicates,
+    flow.excluded_automatic, flow.excluded_other, flow.records_screened, flow.records_excluded,
+    flow.dbr_sought_reports, flow.dbr_notretrieved_reports, flow.dbr_assessed, flow.dbr_excluded,
+    flow.new_studies, flow.new_reports,
+    t.previous_studies_counted AS previous_studies,
+    t.previous_reports_counted AS previous_reports,
+    flow.dropped_studies, flow.dropped_reports,
+    t.total_studies, t.total_reports
 FROM flow
+LEFT JOIN totals AS t ON t.review_update_id = flow.review_update_id

@@ -3,6 +3,7 @@
 from .analyses import (
     Analysis,
     AnalysisRun,
+    CumulativeResult,
     PooledResult,
     PublishedResult,
     StudyResult,
@@ -27,7 +28,7 @@ from .searching import (
 from .studies import Arm, Correction, Report, Study, StudyAttribute
 
 __all__ = [
-    "Analysis", "AnalysisRun", "Arm", "Base", "BiasJudgement", "CiLevel", "ContinuousData",
+    "Analysis", "AnalysisRun", "Arm", "CumulativeResult", "Base", "BiasJudgement", "CiLevel", "ContinuousData",
     "ContrastEstimate", "Correction", "DichotomousData", "DuplicateCandidate", "DuplicateLink",
     "EligibilityCriterion", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
     "PooledResult", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",

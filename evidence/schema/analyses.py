@@ -33,6 +33,12 @@ class Analysis(Base):
     variant: Mapped[str] = mapped_column(Text, server_default=sa.text("'primary'"))
     # A study_attribute name to split by, or NULL.
     subgroup: Mapped[str | None] = mapped_column(Text)
+    # Planned in the protocol, all optional: a clinically meaningful effect on the measure's
+    # scale (diff reports a pooled CI crossing it), and the TSA's anticipated relative risk
+    # reduction and control event proportion (without them TSA uses low-bias or observed values).
+    threshold: Mapped[float | None] = mapped_column(Double)
+    planned_rrr: Mapped[float | None] = mapped_column(Double)
+    planned_control_risk: Mapped[float | None] = mapped_column(Double)
     __table_args__ = (
         sa.UniqueConstraint("review_id", "name"),
         one_of("measure", MEASURES),
@@ -139,6 +145,37 @@ class StudyResult(Base):
     weight_random: Mapped[float | None] = mapped_column(Double)
     estimable: Mapped[bool] = mapped_column(sa.Boolean)
     __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "study_id"),)
+
+
+class CumulativeResult(Base):
+    """Cumulative meta-analysis of one analysis in one run: step j pools the first j studies.
+
+    Studies are ordered by publication (the study's year, else its earliest journal
+    report's year, else its earliest report's year; then label). Both models per step.
+    """
+
+    __tablename__ = "cumulative_result"
+    id: Mapped[int] = id_column("cumulative_result")
+    run_id: Mapped[int] = fk("analysis_run.id", index=False)
+    analysis_id: Mapped[int] = fk("analysis.id", index=False)
+    step: Mapped[int] = mapped_column(sa.Integer)
+    # The study this step adds, and the year it was ordered by.
+    study_id: Mapped[int] = fk("study.id", index=False)
+    year: Mapped[int | None] = mapped_column(sa.Integer)
+    model: Mapped[str] = mapped_column(Text)
+    chosen: Mapped[bool] = mapped_column(sa.Boolean)
+    k: Mapped[int] = mapped_column(sa.Integer)
+    participants: Mapped[int | None] = mapped_column(sa.Integer)
+    estimate: Mapped[float | None] = mapped_column(Double)
+    ci_low: Mapped[float | None] = mapped_column(Double)
+    ci_high: Mapped[float | None] = mapped_column(Double)
+    te: Mapped[float | None] = mapped_column(Double)
+    se: Mapped[float | None] = mapped_column(Double)
+    statistic: Mapped[float | None] = mapped_column(Double)
+    p: Mapped[float | None] = mapped_column(Double)
+    i2: Mapped[float | None] = mapped_column(Double)
+    tau2: Mapped[float | None] = mapped_column(Double)
+    __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "step", "model"), one_of("model", MODELS))
 
 
 class PublishedResult(Base):

@@ -46,6 +46,15 @@ def fk(target: str, *, nullable: bool = False, index: bool = True) -> Mapped:
     return mapped_column(sa.ForeignKey(target), nullable=nullable, index=index)
 
 
+def added_in() -> Mapped[int | None]:
+    """The review update that added a row (NULL only in stores made before updates existed).
+
+    Not indexed: DuckDB cannot alter an indexed table later (STACK.md), and the
+    lookups by update are over a review's few hundred rows.
+    """
+    return mapped_column(sa.ForeignKey("review_update.id"), nullable=True)
+
+
 Text = sa.Text
 # 8-byte floats everywhere: sa.Float is a 4-byte REAL on DuckDB (STACK.md).
 Double = sa.Double

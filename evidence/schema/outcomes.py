@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Double, Text, fk, id_column, one_of
+from .base import Base, Double, Text, added_in, fk, id_column, one_of
 
 OUTCOME_KINDS = ("dichotomous", "time_to_event", "continuous")
 MEASURES = ("RR", "OR", "RD", "PETO", "HR", "MD", "SMD", "GENERIC")
@@ -55,6 +55,7 @@ class _Sourced:
     report_id: Mapped[int | None] = fk("report.id", nullable=True)
     source_ref: Mapped[str | None] = mapped_column(Text)
     source_quote: Mapped[str | None] = mapped_column(Text)
+    review_update_id: Mapped[int | None] = added_in()
 
 
 class DichotomousData(_Sourced, Base):

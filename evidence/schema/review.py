@@ -52,6 +52,7 @@ class ReviewUpdate(Base):
     number: Mapped[int] = mapped_column(sa.Integer)
     label: Mapped[str | None] = mapped_column(Text)
     searched_to: Mapped[dt.date | None] = mapped_column(sa.Date)
+    notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = created_at_column()
     __table_args__ = (
         sa.UniqueConstraint("review_id", "number"),

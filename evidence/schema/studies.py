@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, Double, Text, created_at_column, fk, id_column, one_of
+from .base import Base, Double, Text, added_in, created_at_column, fk, id_column, one_of
 
 STUDY_STATUSES = ("included", "excluded", "awaiting", "ongoing")
 REPORT_KINDS = ("journal", "abstract", "regulatory", "press", "registry", "web", "other")
@@ -24,8 +24,10 @@ class Study(Base):
     year: Mapped[int | None] = mapped_column(sa.Integer)
     design: Mapped[str | None] = mapped_column(Text)
     setting: Mapped[str | None] = mapped_column(Text)
+    # The status when the study was added; a later change is a correction of field "status".
     status: Mapped[str] = mapped_column(Text, server_default=sa.text("'included'"))
     source: Mapped[str | None] = mapped_column(Text)
+    review_update_id: Mapped[int | None] = added_in()
     __table_args__ = (sa.UniqueConstraint("review_id", "label"), one_of("status", STUDY_STATUSES))
 
 
@@ -56,6 +58,7 @@ class Report(Base):
     doi: Mapped[str | None] = mapped_column(Text)
     pmid: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
+    review_update_id: Mapped[int | None] = added_in()
     __table_args__ = (sa.UniqueConstraint("study_id", "label"), one_of("kind", REPORT_KINDS))
 
 
@@ -93,8 +96,16 @@ class Arm(Base):
     )
 
 
+CORRECTABLE_TABLES = ("arm", "study", "dichotomous_data", "contrast_estimate")
+
+
 class Correction(Base):
-    """A printed value found wrong: the printed value stays in its row, the correction lives here."""
+    """A value found wrong or changed: the original stays in its row, every correction lives here.
+
+    table_name is one of CORRECTABLE_TABLES; `printed` is the value the correction
+    replaces (the original, or the previous correction's value), `corrected` the
+    new one. The *_current views apply the latest correction of each field.
+    """
 
     __tablename__ = "correction"
     id: Mapped[int] = id_column("correction")
@@ -107,5 +118,6 @@ class Correction(Base):
     reason: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = created_at_column()
+    review_update_id: Mapped[int | None] = added_in()
     # A field may be corrected again later (a living review): the latest correction counts.
     __table_args__ = (sa.Index("ix_correction_target", "table_name", "row_id", "field"),)

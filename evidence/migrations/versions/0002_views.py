@@ -1,16 +1,19 @@
-"""The views: analysis inputs, outcome overview, PRISMA flow, latest results.
+"""The views: created by evidence.db.upgrade, not by this revision.
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25
 
-Views are read from the package's queries/*.sql. A later migration that changes
-a table a view reads drops the views first and creates them again at its end.
+Views are derived objects read from the package's queries/*.sql, which always
+match the newest schema. A revision in the middle of a chain cannot create
+them (they may read columns a later revision adds), so `evidence.db.upgrade`
+creates them afresh after the last revision, and revisions that change tables
+only drop them. This revision keeps its place in the chain.
 """
 
 from alembic import op
 
-from evidence.queries import create_views, drop_views
+from evidence.queries import drop_views
 
 revision = "0002"
 down_revision = "0001"
@@ -19,7 +22,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_views(op.get_bind())
+    pass
 
 
 def downgrade() -> None:
