@@ -149,28 +149,33 @@ def prisma_flow(engine: sa.Engine, review: str | None = None, update: int | None
     """
     with friendly_errors(), engine.connect() as connection:
         review_id, slug = resolve_review(connection, review)
-        rows = connection.execute(
-            sa.text("SELECT * FROM prisma_flow WHERE review_id = :id ORDER BY update_number"), {"id": review_id},
-        ).mappings().all()
-        numbers = [r["update_number"] for r in rows]
-        if update is not None and update not in numbers:
-            raise NotFoundError(f"review {slug!r} has no update {update} (updates: {', '.join(map(str, numbers))})")
-        row = rows[-1] if update is None else rows[numbers.index(update)]
-        included = connection.execute(sa.text(
-            "SELECT COUNT(*) FROM study_inclusion WHERE review_update_id = :update AND status = 'included'"
-        ), {"update": row["review_update_id"]}).scalar_one()
-        per_database = connection.execute(sa.text(
-            "SELECT se.database, COALESCE(NULLIF(COUNT(rec.id), 0), MAX(se.records_found)) AS n FROM search se"
-            " LEFT JOIN record rec ON rec.search_id = se.id WHERE se.review_update_id = :update"
-            " GROUP BY se.database HAVING COALESCE(NULLIF(COUNT(rec.id), 0), MAX(se.records_found)) IS NOT NULL"
-            " ORDER BY se.database"), {"update": row["review_update_id"]}).all()
-        reasons = connection.execute(sa.text(
-            "SELECT COALESCE(st.final_reason, '(no reason given)') AS reason, COUNT(*) AS n FROM screening_status st"
-            " JOIN record rec ON rec.id = st.record_id JOIN search se ON se.id = rec.search_id"
-            " LEFT JOIN record_duplicate dup ON dup.record_id = rec.id"
-            " WHERE se.review_update_id = :update AND st.stage = 'full_text' AND st.final_decision = 'exclude'"
-            " AND dup.record_id IS NULL GROUP BY COALESCE(st.final_reason, '(no reason given)') ORDER BY n DESC, reason"
-        ), {"update": row["review_update_id"]}).all()
+        return flow_on(connection, review_id, slug, update)
+
+
+def flow_on(connection: sa.Connection, review_id: int, slug: str, update: int | None = None) -> Flow:
+    """prisma_flow on an open connection (the audit reads every update's flow in one)."""
+    rows = connection.execute(
+        sa.text("SELECT * FROM prisma_flow WHERE review_id = :id ORDER BY update_number"), {"id": review_id},
+    ).mappings().all()
+    numbers = [r["update_number"] for r in rows]
+    if update is not None and update not in numbers:
+        raise NotFoundError(f"review {slug!r} has no update {update} (updates: {', '.join(map(str, numbers))})")
+    row = rows[-1] if update is None else rows[numbers.index(update)]
+    included = connection.execute(sa.text(
+        "SELECT COUNT(*) FROM study_inclusion WHERE review_update_id = :update AND status = 'included'"
+    ), {"update": row["review_update_id"]}).scalar_one()
+    per_database = connection.execute(sa.text(
+        "SELECT se.database, COALESCE(NULLIF(COUNT(rec.id), 0), MAX(se.records_found)) AS n FROM search se"
+        " LEFT JOIN record rec ON rec.search_id = se.id WHERE se.review_update_id = :update"
+        " GROUP BY se.database HAVING COALESCE(NULLIF(COUNT(rec.id), 0), MAX(se.records_found)) IS NOT NULL"
+        " ORDER BY se.database"), {"update": row["review_update_id"]}).all()
+    reasons = connection.execute(sa.text(
+        "SELECT COALESCE(st.final_reason, '(no reason given)') AS reason, COUNT(*) AS n FROM screening_status st"
+        " JOIN record rec ON rec.id = st.record_id JOIN search se ON se.id = rec.search_id"
+        " LEFT JOIN record_duplicate dup ON dup.record_id = rec.id"
+        " WHERE se.review_update_id = :update AND st.stage = 'full_text' AND st.final_decision = 'exclude'"
+        " AND dup.record_id IS NULL GROUP BY COALESCE(st.final_reason, '(no reason given)') ORDER BY n DESC, reason"
+    ), {"update": row["review_update_id"]}).all()
     counts = {name: (int(row[name]) if row[name] is not None else None) for name in FIELDS}
     flow = Flow(slug, row["update_number"], bool(row["from_records"]), counts, check_flow(counts),
                 [(d, int(n)) for d, n in per_database], [(r, int(n)) for r, n in reasons])

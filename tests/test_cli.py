@@ -273,6 +273,17 @@ def test_diff_command(store):
     assert_one_line_error(evidence("diff", "--to", "99", url=store), 6, "no analysis run 99")
 
 
+def test_audit_command(store):
+    evidence("load", str(SEED), url=store)
+    result = evidence("audit", "--json", url=store)
+    assert result.returncode == 1, result.stderr  # the review as published has errors (FACTS.md)
+    findings = json.loads(result.stdout)["findings"]
+    assert all(set(f) == {"severity", "rule", "where", "message"} for f in findings)
+    assert any(f["rule"] == "arm_sex_sum" and f["where"]["study"] == "IKEMA" for f in findings)
+    text = evidence("audit", url=store).stdout
+    assert "arm_sex_sum" in text and "findings:" in text.splitlines()[-1]
+
+
 def test_tsa_of_a_review(store):
     evidence("load", str(SEED), url=store)
     evidence("load", str(UPDATE_1), url=store)

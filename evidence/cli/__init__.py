@@ -161,6 +161,24 @@ def diff(
 
 
 @app.command()
+def audit(
+    review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
+    as_json: bool = typer.Option(False, "--json", help='print {"findings": [{severity, rule, where, message}, ...]}'),
+) -> None:
+    """Run the audit rules over the review: findings with severity, rule, place and a sentence (exit 1 if any error)."""
+    from evidence.audit import audit as run_audit
+    from evidence.cli.format import format_findings
+
+    _, findings = run_audit(open_store(read_only=True), review)
+    if as_json:
+        echo_json({"findings": [f.as_json() for f in findings]})
+    else:
+        typer.echo(format_findings(findings))
+    if any(f.severity == "error" for f in findings):
+        raise typer.Exit(1)
+
+
+@app.command()
 def sql(
     query: str = typer.Argument(..., help="one read-only statement, e.g. \"SELECT * FROM outcome_overview\""),
     fmt: str = typer.Option("table", "--format", help="table, csv or json"),

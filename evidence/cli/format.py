@@ -156,3 +156,11 @@ def format_diff(first: int, last: int, diffs) -> str:
     lines = [f"runs {first} -> {last}"]
     lines += [f"{d.analysis}: " + ("; ".join(d.changes) if d.changes else "no change") for d in diffs]
     return "\n".join(lines)
+
+
+def format_findings(findings) -> str:
+    """`evidence audit` as text: one line per finding, then the count per severity."""
+    lines = [f"{f.severity:<8} {f.rule:<28} {f.place()}: {f.message}" for f in findings]
+    counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "note")}
+    lines.append(f"{len(findings)} findings: " + ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items()))
+    return "\n".join(lines)
