@@ -284,6 +284,15 @@ def test_audit_command(store):
     assert "arm_sex_sum" in text and "findings:" in text.splitlines()[-1]
 
 
+def test_history_command(store):
+    evidence("load", str(SEED), url=store)
+    evidence("load", str(UPDATE_1), url=store)
+    result = evidence("history", "--study", "IKEMA", "--arm", "experimental", "--field", "randomised_n", "--json", url=store)
+    assert result.returncode == 0, result.stderr
+    assert [(e["what"], e["value"]) for e in json.loads(result.stdout)] == [("loaded", 129), ("corrected", "179")]
+    assert_one_line_error(evidence("history", url=store), 2, "name a value")
+
+
 def test_tsa_of_a_review(store):
     evidence("load", str(SEED), url=store)
     evidence("load", str(UPDATE_1), url=store)

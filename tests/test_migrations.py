@@ -99,13 +99,13 @@ def test_later_style_migration_keeps_every_row(store_url):
     engine.dispose()
 
 
-def test_upgrade_from_0002_keeps_every_row_and_dates_them_to_the_first_update(store_url):
-    """A store populated under revision 0002 (before updates existed) upgraded to head keeps every row.
+def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_first_update(store_url):
+    """A store populated under the first migration (before updates existed) upgraded to head keeps every row.
 
     The rows that 0003 dates get the review's first update; the views come back.
     """
     engine = db.create_engine(store_url, must_exist=False)
-    db.upgrade(engine, "0002")
+    db.upgrade(engine, "0001")
     statements = [
         "INSERT INTO review (id, slug, title) VALUES (1, 'r', 'R')",
         "INSERT INTO review_update (id, review_id, number, label) VALUES (1, 1, 0, 'original review')",

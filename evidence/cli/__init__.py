@@ -179,6 +179,36 @@ def audit(
 
 
 @app.command()
+def history(
+    review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
+    study: Optional[str] = typer.Option(None, "--study", help="the study whose value to follow (with --field)"),
+    field: Optional[str] = typer.Option(None, "--field", help="the field, e.g. randomised_n, events, estimate, status"),
+    arm: Optional[str] = typer.Option(None, "--arm", help="experimental or control (arm values, events and totals)"),
+    outcome: Optional[str] = typer.Option(None, "--outcome", help="the outcome (outcome data)"),
+    variant: str = typer.Option("primary", "--variant", help="the outcome data's variant"),
+    record: Optional[int] = typer.Option(None, "--record", help="or a record: its decisions, duplicate links, retrievals"),
+    as_json: bool = typer.Option(False, "--json", help="print a JSON list of events"),
+) -> None:
+    """The story of a value (as loaded, then every correction) or of a record; nothing is ever deleted."""
+    from evidence.errors import InputError
+    from evidence.history import record_history, value_history
+
+    engine = open_store(read_only=True)
+    if record is not None:
+        events = record_history(engine, record, review)
+    elif study and field:
+        events = value_history(engine, field, study, review=review, arm=arm, outcome=outcome, variant=variant)
+    else:
+        raise InputError("name a value (--study and --field, with --arm/--outcome where they apply) or a --record")
+    if as_json:
+        echo_json([e.as_json() for e in events])
+        return
+    for e in events:
+        details = ", ".join(f"{k} {v}" for k, v in e.detail.items() if v is not None)
+        typer.echo(f"{e.when or '-'}  {e.what:<10} {e.value}" + (f"  ({details})" if details else ""))
+
+
+@app.command()
 def sql(
     query: str = typer.Argument(..., help="one read-only statement, e.g. \"SELECT * FROM outcome_overview\""),
     fmt: str = typer.Option("table", "--format", help="table, csv or json"),

@@ -1,0 +1,194 @@
+"""Every loader and importer, fed broken input by hypothesis: no exception but the library's own
+(one line, naming the file, and the row and field where a cell is bad), and the store's content
+exactly as it was when the input is refused.
+
+Each example runs against a fresh copy of a prepared DuckDB file (the PostgreSQL half of the
+transaction guarantees is proven by test_seed_load, test_updates and test_crash).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evidence import db
+from evidence.errors import EvidenceError
+from evidence.example import write_exports
+from evidence.loaders.seed import load_seed
+from evidence.records.importing import import_records
+from evidence.reviews import create_review
+from evidence.screening import export_sheet, import_sheet
+
+from .conftest import SEED, UPDATE_1, snapshot
+
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                          HealthCheck.too_slow])
+# Cell values that have broken parsers before, and arbitrary text.
+CELLS = st.one_of(
+    st.sampled_from(["", " ", "-1", "1e999", "nan", "inf", "0", "0.0", "99999999999999999999", "NA", "MISSING",
+                     ",", '"', "\n", "\x00", "１２", "12abc", "2025-02-30", "primary", "experimental", "IKEMA",
+                     "ORR", "yes", "0.5e-3", "-0.0", "∞"]),
+    st.text(max_size=12),
+)
+
+
+def _copy_store(template: Path, folder: Path) -> tuple[sa.Engine, str]:
+    target = folder / "store.duckdb"
+    shutil.copyfile(template, target)
+    url = f"duckdb:///{target}"
+    return db.create_engine(url), url
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory):
+    """Prepared stores: empty; with the review loaded; with a records-only review and its records."""
+    root = tmp_path_factory.mktemp("templates")
+    paths = {}
+    for name in ("empty", "review", "records"):
+        paths[name] = root / f"{name}.duckdb"
+        db.init(f"duckdb:///{paths[name]}")
+    engine = db.create_engine(f"duckdb:///{paths['review']}")
+    load_seed(engine, SEED)
+    engine.dispose()
+    engine = db.create_engine(f"duckdb:///{paths['records']}")
+    create_review(engine, "fuzz", "Fuzzing")
+    for database, path in write_exports(root / "exports").items():
+        import_records(engine, path, review="fuzz", database=database, searched=dt.date(2025, 4, 10))
+    paths["sheet"] = root / "sheet.csv"
+    export_sheet(engine, "fuzz", "title_abstract", paths["sheet"])
+    engine.dispose()
+    return paths
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def _set_cell(path: Path, row: int, column: int, value: str) -> tuple[int, str]:
+    """Put `value` into a data cell (row, column taken modulo the file's size); return (file line, field)."""
+    table = _rows(path)
+    line = 1 + row % max(1, len(table) - 1) + 1 if len(table) > 1 else 1
+    index = column % len(table[0])
+    if len(table) > 1:
+        table[line - 1][index] = value
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(table)
+    return line, table[0][index]
+
+
+def _refused_cleanly(error: EvidenceError, path: Path, engine, before) -> None:
+    message = str(error)
+    assert str(path) in message, message
+    assert "\n" not in message, message
+    assert snapshot(engine) == before
+
+
+SEED_FILES = sorted(p.name for p in SEED.glob("*.csv") if len(_rows(p)) > 1)
+UPDATE_FILES = sorted(p.name for p in UPDATE_1.glob("*.csv") if len(_rows(p)) > 1)
+
+
+@FUZZ
+@given(name=st.sampled_from(SEED_FILES), row=st.integers(0, 200), column=st.integers(0, 20), value=CELLS)
+def test_a_seed_with_one_bad_cell(templates, tmp_path_factory, name, row, column, value):
+    folder = tmp_path_factory.mktemp("seed")
+    copy = folder / "seed"
+    shutil.copytree(SEED, copy, ignore=shutil.ignore_patterns("updates"))
+    engine, _ = _copy_store(templates["empty"], folder)
+    before = snapshot(engine)
+    line, field = _set_cell(copy / name, row, column, value)
+    try:
+        load_seed(engine, copy)
+    except EvidenceError as error:
+        _refused_cleanly(error, copy, engine, before)
+        if str(copy / name) in str(error) and "row " in str(error):
+            assert f"field '" in str(error)
+    finally:
+        engine.dispose()
+
+
+@FUZZ
+@given(name=st.sampled_from(["review.yaml", *SEED_FILES]), data=st.binary(max_size=300), keep=st.integers(0, 4000))
+def test_a_seed_with_a_garbled_or_truncated_file(templates, tmp_path_factory, name, data, keep):
+    folder = tmp_path_factory.mktemp("seed")
+    copy = folder / "seed"
+    shutil.copytree(SEED, copy, ignore=shutil.ignore_patterns("updates"))
+    engine, _ = _copy_store(templates["empty"], folder)
+    before = snapshot(engine)
+    original = (copy / name).read_bytes()
+    (copy / name).write_bytes(original[:keep] + data)
+    try:
+        load_seed(engine, copy)
+    except EvidenceError as error:
+        _refused_cleanly(error, copy, engine, before)
+    finally:
+        engine.dispose()
+
+
+@FUZZ
+@given(name=st.sampled_from(UPDATE_FILES), row=st.integers(0, 50), column=st.integers(0, 20), value=CELLS)
+def test_an_update_with_one_bad_cell(templates, tmp_path_factory, name, row, column, value):
+    folder = tmp_path_factory.mktemp("update")
+    copy = folder / "2026-11"
+    shutil.copytree(UPDATE_1, copy)
+    engine, _ = _copy_store(templates["review"], folder)
+    before = snapshot(engine)
+    _set_cell(copy / name, row, column, value)
+    try:
+        load_seed(engine, copy)
+    except EvidenceError as error:
+        _refused_cleanly(error, copy, engine, before)
+    finally:
+        engine.dispose()
+
+
+RIS_LINES = st.one_of(
+    st.sampled_from(["TY  - JOUR", "ER  - ", "TI  - A title", "AU  - Someone", "PY  - 2020", "PY  - twenty",
+                     "DO  - 10.1000/x", "AN  - 123", "ID  - 7", "T1  - ", "", "  - ", "XX  - odd tag", "TY  -"]),
+    st.text(max_size=30).map(lambda s: s.replace("\r", "")),
+)
+
+
+@FUZZ
+@given(lines=st.lists(RIS_LINES, max_size=30), encoding=st.sampled_from(["utf-8", "latin-1", "utf-16"]))
+def test_a_broken_records_file(templates, tmp_path_factory, lines, encoding):
+    folder = tmp_path_factory.mktemp("records")
+    engine, _ = _copy_store(templates["records"], folder)
+    before = snapshot(engine)
+    path = folder / "export.ris"
+    path.write_bytes("\n".join(lines).encode(encoding, errors="replace"))
+    try:
+        import_records(engine, path, review="fuzz", database="Embase", searched=dt.date(2025, 11, 1))
+    except EvidenceError as error:
+        _refused_cleanly(error, path, engine, before)
+    finally:
+        engine.dispose()
+
+
+@FUZZ
+@given(row=st.integers(0, 50), column=st.integers(0, 20), value=CELLS,
+       decision=st.sampled_from(["include", "exclude", "maybe", "INCLUDE", "", "x"]))
+def test_a_broken_decision_sheet(templates, tmp_path_factory, row, column, value, decision):
+    folder = tmp_path_factory.mktemp("sheet")
+    engine, _ = _copy_store(templates["records"], folder)
+    before = snapshot(engine)
+    sheet = folder / "sheet.csv"
+    table = _rows(templates["sheet"])
+    for cells in table[1:]:
+        cells[table[0].index("decision")] = decision
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(table)
+    _set_cell(sheet, row, column, value)
+    try:
+        import_sheet(engine, "fuzz", "title_abstract", "fuzzer", sheet)
+    except EvidenceError as error:
+        _refused_cleanly(error, sheet, engine, before)
+    finally:
+        engine.dispose()
