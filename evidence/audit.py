@@ -327,10 +327,12 @@ def rule_published_heterogeneity(ctx: Context) -> list[Finding]:
         mine = ctx.recomputed.get((row["analysis_id"], row["subgroup"], row["model"] or "fixed"))
         if mine is None or k is None or int(mine["k"]) != k:
             continue  # different studies: the estimate's finding says so
-        ok = matches_text(mine["i2"], row["i2_text"])
-        if ok is False:
+        if matches_text(mine["i2"], row["i2_text"]) is False:
             findings.append(Finding("warning", "published_heterogeneity", where,
                                     f"published I² {row['i2_text']}%; the same {k} studies give {mine['i2']:.0f}%"))
+        if matches_text(mine["q_p"], row["q_p_text"]) is False:
+            findings.append(Finding("warning", "published_heterogeneity", {**where, "field": "q_p"},
+                                    f"published P(Q) {row['q_p_text']}; the same {k} studies give {mine['q_p']:.2g}"))
     return findings
 
 

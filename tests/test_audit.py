@@ -104,3 +104,26 @@ def test_mantel_haenszel_range_by_hand():
     low, high = _mh_range(100, 100, [(100, 300), (300, 100)])
     assert (low, high) == pytest.approx((25 / 75, 75 / 25))
     assert _mh_range(500, 10, [(100, 100)]) is None  # more events than participants
+
+
+def test_prisma_and_heterogeneity_rules_on_test_only_values(loaded):
+    with loaded.begin() as c:
+        # Test-only: the flow's records_excluded one short (796 - 770 - 21 != 4), and PFS's published I² 40%
+        # where its four trials give 0% (FACTS.md prints "I² < 50%").
+        c.execute(sa.text("UPDATE reported_flow_count SET count = 770 WHERE stage = 'records_excluded'"))
+        c.execute(sa.text("UPDATE published_result SET i2_text = '40', q_p_text = '<0.05'"
+                          " WHERE analysis_id = (SELECT id FROM analysis WHERE name = 'pfs')"))
+    _, findings = audit(loaded)
+    found = {(f.rule, f.place()): f.message for f in findings}
+    assert "796" in found["prisma_identity", "prisma_flow update 0"]
+    assert found["published_heterogeneity", "published_result pfs i2"] == "published I² 40%; the same 4 studies give 0%"
+    # P(Q) 0.82 for the four PFS trials (../shared/trials/README.md table: I² 0%).
+    assert found["published_heterogeneity", "published_result pfs q_p"].startswith("published P(Q) <0.05; the same 4 studies give 0.8")
+
+
+def test_a_review_built_from_records_audits_cleanly(engine):
+    from evidence.example import build_example
+
+    build_example(engine)
+    _, findings = audit(engine, "isatuximab-records")
+    assert [f for f in findings if f.severity == "error"] == []
