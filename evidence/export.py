@@ -21,7 +21,29 @@ from .errors import InputError
 from .queries import VIEWS
 from .reviews import resolve_review
 
-FORMATS = ("csv", "parquet", "xlsx")
+FORMATS = ("csv", "parquet", "xlsx", "r")
+
+# The R layout: one CSV per analysis with the argument names of meta's metabin()/metagen()
+# (metafor's escalc() takes the same columns as ai, n1i, ci, n2i or yi, sei), and an index.
+R_DICHOTOMOUS = ("studlab", "event.e", "n.e", "event.c", "n.c", "subgroup")
+R_GENERIC = ("studlab", "TE", "seTE", "n.e", "n.c", "subgroup")
+# model: fixed or random as the latest run chose by the review's rule (the analysis's setting before any run).
+R_INDEX = ("analysis", "file", "outcome", "label", "function", "sm", "method", "model", "method.tau", "level", "subgroup")
+R_SNIPPET = """# Read an analysis exported by `evidence export --format r` and pool it with meta or metafor.
+library(meta)
+index <- read.csv("analyses.csv")
+a <- index[index$analysis == "pfs", ]
+d <- read.csv(a$file)
+if (a$`function` == "metabin") {
+  m <- metabin(event.e, n.e, event.c, n.c, studlab = studlab, data = d, sm = a$sm, method = a$method,
+               method.tau = a$method.tau, level.ma = a$level)
+} else {
+  m <- metagen(TE, seTE, studlab = studlab, data = d, sm = a$sm, method.tau = a$method.tau, level.ma = a$level)
+}
+summary(m)
+# metafor: escalc(measure = a$sm, ai = event.e, n1i = n.e, ci = event.c, n2i = n.c, data = d)
+#          or rma(yi = TE, sei = seTE, data = d, method = a$method.tau)
+"""
 
 _UPDATE = "JOIN review_update u ON u.id = t.review_update_id WHERE u.review_id = :id"
 _STUDY = "JOIN study s ON s.id = t.study_id WHERE s.review_id = :id"
@@ -89,10 +111,53 @@ def export_review(engine: sa.Engine, review: str | None, fmt: str, out: str | Pa
         raise InputError(f"{out}: cannot create the output folder: {error.strerror}") from None
     with friendly_errors(), engine.connect() as connection:
         review_id, slug = resolve_review(connection, review)
+        if fmt == "r":
+            files, rows = _write_r(connection, review_id, out)
+            return Exported(slug, files, rows)
         tables = read_review_tables(connection, review_id)
     writers = {"csv": _write_csv, "parquet": _write_parquet, "xlsx": _write_xlsx}
     files = writers[fmt](tables, out, slug)
     return Exported(slug, files, {name: len(rows) for name, (_, rows) in tables.items()})
+
+
+def _write_r(connection: sa.Connection, review_id: int, out: Path) -> tuple[list[Path], dict[str, int]]:
+    """One CSV per analysis in meta's column names, analyses.csv (settings per analysis), read_in_r.R."""
+    analyses = connection.execute(sa.text(
+        "SELECT an.id, an.name, o.name AS outcome, an.label, an.measure, an.method, an.model, an.tau2_method,"
+        " an.level, an.subgroup FROM analysis an JOIN outcome o ON o.id = an.outcome_id"
+        " WHERE an.review_id = :id ORDER BY an.name"), {"id": review_id}).mappings().all()
+    inputs = connection.execute(sa.text(
+        "SELECT analysis_id, data_kind, study, e_events, e_total, c_events, c_total, yi, se, subgroup"
+        " FROM analysis_input WHERE review_id = :id ORDER BY analysis_id, study"), {"id": review_id}).mappings().all()
+    # The model the latest run chose by the review's rule ("rule" means nothing to R).
+    chosen = dict(connection.execute(sa.text(
+        "SELECT analysis, model FROM latest_result WHERE review_id = :id AND chosen"), {"id": review_id}).all())
+    by_analysis: dict[int, list] = {}
+    for row in inputs:
+        by_analysis.setdefault(row["analysis_id"], []).append(row)
+    files, counts, index = [], {}, []
+    for a in analyses:
+        rows = by_analysis.get(a["id"], [])
+        dichotomous = a["measure"] in ("RR", "OR", "RD", "PETO")
+        path = out / f"{a['name']}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(R_DICHOTOMOUS if dichotomous else R_GENERIC)
+            for r in rows:
+                writer.writerow((r["study"], r["e_events"], r["e_total"], r["c_events"], r["c_total"], r["subgroup"])
+                                if dichotomous else (r["study"], r["yi"], r["se"], r["e_total"], r["c_total"], r["subgroup"]))
+        files.append(path)
+        counts[a["name"]] = len(rows)
+        index.append((a["name"], path.name, a["outcome"], a["label"], "metabin" if dichotomous else "metagen",
+                      "OR" if a["measure"] == "PETO" else a["measure"],
+                      {"MH": "MH", "IV": "Inverse", "PETO": "Peto"}[a["method"]] if dichotomous else "Inverse",
+                      chosen.get(a["name"], a["model"]), a["tau2_method"], a["level"], a["subgroup"]))
+    with (out / "analyses.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(R_INDEX)
+        writer.writerows(index)
+    (out / "read_in_r.R").write_text(R_SNIPPET, encoding="utf-8")
+    return [*files, out / "analyses.csv", out / "read_in_r.R"], counts
 
 
 def _write_csv(tables, out: Path, slug: str) -> list[Path]:

@@ -304,6 +304,14 @@ def test_tsa_of_a_review(store):
     assert_one_line_error(evidence("tsa", "--outcome", "NOPE", url=store), 6, "no analysis of outcome 'NOPE'")
 
 
+def test_rm5_check_command():
+    result = evidence("rm5", "check", str(SHARED / "data" / "rm5" / "Fleiss1993.rm5"), "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["compared"] == 35 and found["mismatches"] == [] and found["max_rel_diff"] < 1e-9
+    assert_one_line_error(evidence("rm5", "check", "no-such.rm5"), 2, "no-such.rm5")
+
+
 def test_tsa_calculators():
     # ldbounds 2.0.2 vignette, ldBounds(seq(0.2, 1, 0.2)), one-sided alpha 0.025: last bound 2.0310 (tests/tsa_reference).
     bounds = json.loads(evidence("tsa", "boundaries", "--timing", "0.2,0.4,0.6,0.8,1", "--alpha", "0.025",

@@ -187,6 +187,30 @@ def test_export_writes_every_table_and_view_of_one_review(loaded, tmp_path, fmt)
     assert snapshot(loaded) == before
 
 
+def test_export_for_r_has_one_csv_per_analysis_in_meta_names(loaded, tmp_path):
+    import csv
+    import math
+
+    pool_review(loaded)
+    result = export_review(loaded, "isatuximab-mm", "r", tmp_path)
+    with (tmp_path / "analyses.csv").open(newline="", encoding="utf-8") as handle:
+        index = {row["analysis"]: row for row in csv.DictReader(handle)}
+    assert set(index) == {"orr", "vgpr", "pfs", "os", "any_ae", "ae_discontinuation", "pneumonia",
+                          "orr_by_prior_lines", "vgpr_by_prior_lines"}
+    assert (index["pfs"]["function"], index["pfs"]["sm"], index["pfs"]["model"]) == ("metagen", "HR", "fixed")
+    assert (index["orr"]["function"], index["orr"]["method"], index["orr"]["model"]) == ("metabin", "MH", "random")
+    with (tmp_path / "pfs.csv").open(newline="", encoding="utf-8") as handle:
+        pfs = {row["studlab"]: row for row in csv.DictReader(handle)}
+    # ../shared/trials/outcomes.csv: ICARIA-MM PFS HR 0.596 (95% CI 0.44 to 0.81).
+    assert float(pfs["ICARIA-MM"]["TE"]) == pytest.approx(math.log(0.596), rel=1e-14)
+    with (tmp_path / "orr.csv").open(newline="", encoding="utf-8") as handle:
+        orr = list(csv.DictReader(handle))
+    assert [(r["studlab"], r["event.e"], r["n.e"], r["event.c"], r["n.c"]) for r in orr] == [
+        ("ICARIA-MM", "93", "154", "54", "153"), ("IKEMA", "156", "179", "102", "123")]
+    assert "metabin(event.e, n.e, event.c, n.c" in (tmp_path / "read_in_r.R").read_text()
+    assert result.rows["pfs"] == 4
+
+
 def test_bench_store_reports_each_step(tmp_path):
     from evidence.bench.store import run_store_bench
 

@@ -27,6 +27,7 @@ from evidence.cli.bench import bench_app  # noqa: E402  (Typer only)
 from evidence.cli.common import State, echo_json, open_store  # noqa: E402  (Typer only)
 from evidence.cli.records import dedup_app, import_app  # noqa: E402  (Typer only)
 from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
+from evidence.cli.rm5 import rm5_app  # noqa: E402  (Typer only)
 from evidence.cli.tsa import tsa_app  # noqa: E402  (Typer only)
 
 app.add_typer(bench_app, name="bench")
@@ -34,6 +35,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(dedup_app, name="dedup")
 app.add_typer(screen_app, name="screen")
 app.add_typer(tsa_app, name="tsa")
+app.add_typer(rm5_app, name="rm5")
 
 
 @app.callback()
@@ -227,7 +229,7 @@ def sql(
 @app.command()
 def export(
     out: Path = typer.Option(..., "--out", help="folder to write into (created if missing)"),
-    fmt: str = typer.Option("csv", "--format", help="csv, parquet or xlsx"),
+    fmt: str = typer.Option("csv", "--format", help="csv, parquet, xlsx, or r (one CSV per analysis for R's meta and metafor)"),
     review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
 ) -> None:
     """Write every table and view of a review: one file per table (csv, parquet) or one workbook (xlsx)."""

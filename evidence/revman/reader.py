@@ -1,0 +1,94 @@
+"""Read a RevMan 5 review file (.rm5) into plain data: no store, no pooling.
+
+RevMan writes XML that declares ISO-8859-1 but holds Windows-1252 bytes, so the
+file is decoded as cp1252 (../shared/data/rm5/README.md). Outcomes keep every
+attribute RevMan stored (settings and its computed results), their study rows
+and their subgroups.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+
+# Outcome kinds: the outcome tag, its subgroup tag and its study-row tag.
+KINDS = {
+    "dichotomous": ("DICH_OUTCOME", "DICH_SUBGROUP", "DICH_DATA"),
+    "continuous": ("CONT_OUTCOME", "CONT_SUBGROUP", "CONT_DATA"),
+    "generic": ("IV_OUTCOME", "IV_SUBGROUP", "IV_DATA"),
+}
+
+
+@dataclass
+class Group:
+    """An outcome or one of its subgroups: its stored attributes and its study rows."""
+
+    attributes: dict[str, str]
+    rows: list[dict[str, str]]
+    name: str
+
+
+@dataclass
+class Outcome:
+    kind: str  # dichotomous | continuous | generic
+    comparison: str
+    number: str  # "1.2": comparison 1, outcome 2 (as RevMan numbers analyses)
+    group: Group
+    subgroups: list[Group] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.group.name
+
+    @property
+    def rows(self) -> list[dict[str, str]]:
+        return self.group.rows or [row for sub in self.subgroups for row in sub.rows]
+
+
+@dataclass
+class Rm5:
+    path: Path
+    title: str
+    studies: dict[str, str]  # study ID -> name (e.g. "STD-AMIS" -> "AMIS 1980")
+    outcomes: list[Outcome]
+
+
+def _text(element: ET.Element | None) -> str:
+    return "" if element is None else " ".join("".join(element.itertext()).split())
+
+
+def read_rm5(path: str | Path) -> Rm5:
+    """Parse a .rm5 file; a file that is not a RevMan 5 review is refused with one line."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read: {error.strerror}") from None
+    text = raw.decode("cp1252", errors="replace")
+    body = text.split("?>", 1)[1] if text.lstrip().startswith("<?xml") else text  # the declaration names the wrong encoding
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as error:
+        raise InputError(f"{path}: not a RevMan 5 file: the XML does not parse ({error})") from None
+    if root.tag != "COCHRANE_REVIEW":
+        raise InputError(f"{path}: not a RevMan 5 file: its root element is <{root.tag}>, not <COCHRANE_REVIEW>")
+    studies = {s.get("ID", ""): s.get("NAME", "") for s in root.iter("STUDY")}
+    outcomes = []
+    for c_index, comparison in enumerate(root.iter("COMPARISON"), start=1):
+        comparison_name = _text(comparison.find("NAME"))
+        position = 0
+        for child in comparison:
+            kind = next((k for k, (tag, _, _) in KINDS.items() if tag == child.tag), None)
+            if kind is None:
+                continue
+            position += 1
+            _, sub_tag, row_tag = KINDS[kind]
+            direct = [dict(row.attrib) for row in child.findall(row_tag)]
+            subgroups = [Group(dict(sub.attrib), [dict(row.attrib) for row in sub.findall(row_tag)], _text(sub.find("NAME")))
+                         for sub in child.findall(sub_tag)]
+            outcomes.append(Outcome(kind, comparison_name, f"{c_index}.{position}",
+                                    Group(dict(child.attrib), direct, _text(child.find("NAME"))), subgroups))
+    return Rm5(path, _text(root.find("COVER_SHEET/TITLE")), studies, outcomes)
