@@ -75,6 +75,8 @@ class AnalysisResult:
     published_subgroups: dict[str, dict[str, Any]] = field(default_factory=dict)
     explanations: list[str] = field(default_factory=list)
     review_id: int | None = None
+    # Included studies with no usable data for this analysis (PRISMA 2020: included, no data).
+    without_data: list[str] = field(default_factory=list)
 
     @property
     def chosen(self) -> ModelResult:
@@ -100,7 +102,7 @@ class PoolRun:
                     "subgroups": {name: asdict(next(x for x in ms if x.model == m.model))
                                   for name, ms in a.subgroups.items()} or None,
                     "subgroup_test": a.subgroup_tests.get(m.model),
-                    "explanations": a.explanations,
+                    "explanations": a.explanations, "without_data": a.without_data,
                 })
         return out
 
@@ -493,16 +495,22 @@ def _attach_published(connection: sa.Connection, results: dict[int, AnalysisResu
 
 
 def _explain(connection: sa.Connection, review_ids: list[int], results: dict[int, AnalysisResult], inputs) -> None:
-    """Say why each recomputed result differs from the published one, from what the store knows."""
-    with_published = [r for r in results.values() if r.published is not None]
-    if not with_published:
-        return
+    """Say why each recomputed result differs from the published one, from what the store knows,
+    and which included studies each analysis has no usable data for."""
     included = defaultdict(list)
     for review_id, label in connection.execute(
         sa.text("SELECT review_id, label FROM study_current WHERE review_id IN :ids AND status = 'included' ORDER BY label")
         .bindparams(sa.bindparam("ids", expanding=True)), {"ids": review_ids}
     ).all():
         included[review_id].append(label)
+    pooled_studies = defaultdict(set)
+    for analysis_id, study in zip(inputs["analysis_id"].tolist(), inputs["study"].tolist()):
+        pooled_studies[analysis_id].add(study)
+    for result in results.values():
+        result.without_data = [s for s in included[result.review_id] if s not in pooled_studies[result.analysis_id]]
+    with_published = [r for r in results.values() if r.published is not None]
+    if not with_published:
+        return
     corrections = defaultdict(list)
     for review_id, study, role, column, printed, corrected in connection.execute(
         sa.select(schema.Correction.review_id, schema.Study.label, schema.Arm.role, schema.Correction.field,

@@ -77,6 +77,12 @@ def test_the_real_first_update(updated):
     assert pfs.before["estimate"] == pfs.after["estimate"]
     assert any("corrected in update 1: IKEMA experimental randomised_n 129 -> 179" in c for c in pfs.changes)
     assert {d.analysis: d for d in diffs}["orr"].changes == []  # IsKia has no ORR data
+    # Pooling shows IsKia as included without usable data (every IsKia value is MISSING in the trial file).
+    from evidence.pool import pool_review
+
+    by_name = {a.analysis: a for a in pool_review(updated).analyses}
+    assert by_name["pfs"].without_data == ["IsKia"]
+    assert by_name["orr"].without_data == ["GMMG-HD7", "IMROZ", "IsKia"]
 
 
 def test_reloading_an_update_changes_nothing(updated):

@@ -103,6 +103,8 @@ def format_pool(run) -> str:
                 out.append(f"    test for subgroup differences: Q {test['q']:.2f}, df {test['df']}, p {_p(test['p'])}")
         for reason in a.explanations:
             out.append(f"    - {reason}")
+        if a.without_data:
+            out.append(f"    included without usable data for this outcome: {', '.join(a.without_data)}")
     return "\n".join(out)
 
 
