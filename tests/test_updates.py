@@ -193,3 +193,33 @@ def test_an_update_of_a_review_never_pooled_gets_a_run_for_its_previous_state(lo
     load_seed(loaded, UPDATE_1)
     assert [n for (n,) in rows(loaded, "SELECT u.number FROM analysis_run r JOIN review_update u"
                                        " ON u.id = r.review_update_id ORDER BY r.id")] == [0, 1]
+
+
+def test_an_update_whose_search_round_brings_records(updated, tmp_path):
+    """Update 2 (synthetic: the worked example's real citations re-used as this round's exports) screens
+    records; its PRISMA boxes come from them, and reports of trials already included add reports, not studies."""
+    import datetime as dt
+
+    from evidence.example import citations, include_reports, record_ids, screening, write_exports
+    from evidence.records.duplicates import deduplicate
+    from evidence.records.importing import import_records
+    from evidence.screening import record_decision
+
+    load_seed(updated, write_update(tmp_path / "2027-02", "review: isatuximab-mm\nsearched_to: 2027-02-01\n", {}))
+    for database, path in write_exports(tmp_path / "exports").items():
+        import_records(updated, path, review="isatuximab-mm", database=database, searched=dt.date(2027, 2, 1))
+    deduplicate(updated, "isatuximab-mm")
+    ids = record_ids(updated, "isatuximab-mm")
+    for row in screening():
+        record_decision(updated, ids[row["id"]], row["stage"], row["reviewer"], row["decision"],
+                        reason=row["reason"] or None, role=row["role"])
+    reports = include_reports(updated, "isatuximab-mm")
+    flow = prisma_flow(updated)
+    counts = flow.counts
+    assert flow.update_number == 2 and flow.from_records
+    assert counts["database_results"] == len(citations())  # seeds/isatuximab-mm-records/citations.csv
+    assert counts["new_reports"] == reports
+    # Every included full text reports ICARIA-MM, IKEMA, IMROZ or GMMG-HD7, included since update 0.
+    assert (counts["previous_studies"], counts["new_studies"], counts["total_studies"]) == (5, 0, 5)
+    assert counts["total_reports"] == counts["previous_reports"] + reports
+    assert all(check.holds for check in flow.checks if "total_studies" in check.identity)

@@ -39,11 +39,16 @@ from_records AS (
     GROUP BY se.review_update_id
 ),
 studies_from_records AS (
-    -- Included full texts become reports of studies; several reports may share a study.
+    -- Included full texts become reports of studies; several reports may share a study, and a
+    -- report of a study the previous version already included adds a report, not a study.
     SELECT se.review_update_id, COUNT(DISTINCT rp.study_id) AS new_studies
     FROM report AS rp
     JOIN record AS rec ON rec.id = rp.record_id
     JOIN search AS se ON se.id = rec.search_id
+    JOIN review_update AS u ON u.id = se.review_update_id
+    LEFT JOIN study_inclusion AS before
+        ON before.study_id = rp.study_id AND before.update_number = u.number - 1 AND before.status = 'included'
+    WHERE before.study_id IS NULL
     GROUP BY se.review_update_id
 ),
 reported AS (
