@@ -77,7 +77,10 @@ def insert_columns(connection: sa.Connection, table: sa.Table, columns: Mapping[
         try:
             connection.exec_driver_sql(f"INSERT INTO {table.name} ({column_list}) SELECT {selected} FROM {temp}")
         finally:
-            raw.unregister(temp)
+            try:
+                raw.unregister(temp)
+            except Exception:  # noqa: BLE001 - an aborted transaction refuses it; the insert's own error matters
+                pass
     else:
         values = [_python_values(v, isinstance(table.c[name].type, sa.Integer)) for name, v in columns.items()]
         if dialect == "postgresql":

@@ -499,7 +499,8 @@ def _explain(connection: sa.Connection, review_ids: list[int], results: dict[int
     and which included studies each analysis has no usable data for."""
     included = defaultdict(list)
     for review_id, label in connection.execute(
-        sa.text("SELECT review_id, label FROM study_current WHERE review_id IN :ids AND status = 'included' ORDER BY label")
+        sa.text("SELECT review_id, label FROM study_current WHERE review_id IN :ids AND status = 'included'"
+                " AND parent_study_id IS NULL ORDER BY label")
         .bindparams(sa.bindparam("ids", expanding=True)), {"ids": review_ids}
     ).all():
         included[review_id].append(label)

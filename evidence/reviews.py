@@ -51,7 +51,7 @@ def list_reviews(engine: sa.Engine) -> list[dict]:
 
     statement = sa.text(
         "SELECT r.slug, r.title,"
-        " (SELECT COUNT(*) FROM study_current s WHERE s.review_id = r.id AND s.status = 'included') AS included_studies,"
+        " (SELECT COUNT(*) FROM study_current s WHERE s.review_id = r.id AND s.status = 'included' AND s.parent_study_id IS NULL) AS included_studies,"
         " (SELECT COUNT(*) FROM record rec JOIN search se ON se.id = rec.search_id"
         "  JOIN review_update u ON u.id = se.review_update_id WHERE u.review_id = r.id) AS records,"
         " (SELECT COUNT(*) FROM analysis_run ar WHERE ar.review_id = r.id) AS runs"

@@ -48,7 +48,7 @@ def test_init_creates_the_default_file_in_the_working_folder(tmp_path):
     result = evidence("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "evidence.duckdb").exists()
-    assert "revision 0003" in result.stdout
+    assert "revision 0004" in result.stdout
 
 
 def test_load_then_load_again(store):
@@ -302,6 +302,14 @@ def test_tsa_of_a_review(store):
     assert pfs["analysis"] == "pfs" and pfs["verdict"] == "firm evidence of benefit"
     assert "pfs (PFS, HR, k=4): firm evidence of benefit" in evidence("tsa", url=store).stdout
     assert_one_line_error(evidence("tsa", "--outcome", "NOPE", url=store), 6, "no analysis of outcome 'NOPE'")
+
+
+def test_import_rm5_command(store):
+    path = str(SHARED / "data" / "rm5" / "Fleiss1993.rm5")
+    result = evidence("import", "rm5", path, url=store)
+    assert result.returncode == 0, result.stderr
+    assert "imported review 'fleiss1993'" in result.stdout and "7 dichotomous rows" in result.stdout
+    assert "nothing changed" in evidence("import", "rm5", path, url=store).stdout
 
 
 def test_rm5_check_command():

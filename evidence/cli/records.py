@@ -10,12 +10,28 @@ import typer
 
 from evidence.cli.common import echo_json, open_store
 
-import_app = typer.Typer(help="Import search results.", no_args_is_help=True)
+import_app = typer.Typer(help="Import search results, or a RevMan 5 review.", no_args_is_help=True)
 dedup_app = typer.Typer(help="Link duplicate records (never delete them); resolve the pairs it is unsure of.",
                         invoke_without_command=True)
 
 REVIEW = typer.Option(None, "--review", help="review slug (needed when the store holds several)")
 BY = typer.Option(..., "--by", help="who decides")
+
+
+@import_app.command("rm5")
+def import_rm5_command(
+    path: Path = typer.Argument(..., help="a RevMan 5 file (.rm5)"),
+    review: Optional[str] = typer.Option(None, "--review", help="slug for the new review [default: from the file name]"),
+) -> None:
+    """Import a RevMan 5 review in one transaction: studies, references, outcomes, data, RoB, RevMan's results."""
+    from evidence.revman.importing import import_rm5
+
+    result = import_rm5(open_store(), path, review)
+    if result.loaded:
+        typer.echo(f"imported review {result.slug!r} from {path}: "
+                   + ", ".join(f"{n} {name}" for name, n in result.counts.items()))
+    else:
+        typer.echo(f"review {result.slug!r} was already imported from this file: nothing changed")
 
 
 @import_app.command("records")

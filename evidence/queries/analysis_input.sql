@@ -2,6 +2,9 @@
 -- data: the two arms' events and totals (dichotomous analyses), or the log ratio
 -- and its standard error from an estimate and a CI at the CI's own level
 -- (se = (ln high - ln low) / (2 z), z from ci_level; generic inverse variance).
+-- Continuous data give a mean difference (se from the arms' SDs) or RevMan 5's
+-- standardised mean difference (Hedges' g with J = 1 - 3/(4N - 9) and
+-- var = N/(n1 n2) + g^2/(2(N - 3.94))).
 -- Values and statuses are the current ones: recorded corrections applied.
 WITH arm_pairs AS (
     SELECT
@@ -84,3 +87,54 @@ LEFT JOIN randomised AS r ON r.study_id = s.id
 LEFT JOIN study_attribute AS sa ON sa.study_id = s.id AND sa.name = an.subgroup
 WHERE an.measure IN ('HR', 'OR', 'RR')
   AND ce.estimate IS NOT NULL AND ce.ci_low > 0 AND ce.ci_high > ce.ci_low
+
+UNION ALL
+
+SELECT
+    an.id AS analysis_id,
+    an.review_id,
+    an.name AS analysis,
+    o.name AS outcome,
+    an.measure,
+    s.id AS study_id,
+    s.label AS study,
+    sa.value AS subgroup,
+    'continuous' AS data_kind,
+    CAST(NULL AS INTEGER) AS e_events,
+    c.e_n AS e_total,
+    CAST(NULL AS INTEGER) AS c_events,
+    c.c_n AS c_total,
+    CASE WHEN an.measure = 'MD' THEN c.e_mean - c.c_mean
+         ELSE (1 - 3.0 / (4 * (c.e_n + c.c_n) - 9)) * (c.e_mean - c.c_mean) / NULLIF(c.pooled_sd, 0) END AS yi,
+    CASE WHEN an.measure = 'MD' THEN SQRT(c.e_sd * c.e_sd / c.e_n + c.c_sd * c.c_sd / c.c_n)
+         ELSE SQRT(CAST(c.e_n + c.c_n AS DOUBLE PRECISION) / (c.e_n * c.c_n)
+                   + POWER((1 - 3.0 / (4 * (c.e_n + c.c_n) - 9)) * (c.e_mean - c.c_mean) / NULLIF(c.pooled_sd, 0), 2)
+                     / (2 * (c.e_n + c.c_n - 3.94))) END AS se,
+    c.e_n + c.c_n AS participants,
+    FALSE AS derived_from_percent
+FROM analysis AS an
+JOIN outcome AS o ON o.id = an.outcome_id
+JOIN (
+    SELECT
+        d.outcome_id,
+        d.variant,
+        a.study_id,
+        MAX(d.mean) FILTER (WHERE a.role = 'experimental') AS e_mean,
+        MAX(d.sd) FILTER (WHERE a.role = 'experimental') AS e_sd,
+        MAX(d.n) FILTER (WHERE a.role = 'experimental') AS e_n,
+        MAX(d.mean) FILTER (WHERE a.role = 'control') AS c_mean,
+        MAX(d.sd) FILTER (WHERE a.role = 'control') AS c_sd,
+        MAX(d.n) FILTER (WHERE a.role = 'control') AS c_n,
+        SQRT(((MAX(d.n) FILTER (WHERE a.role = 'experimental') - 1) * POWER(MAX(d.sd) FILTER (WHERE a.role = 'experimental'), 2)
+              + (MAX(d.n) FILTER (WHERE a.role = 'control') - 1) * POWER(MAX(d.sd) FILTER (WHERE a.role = 'control'), 2))
+             / (MAX(d.n) FILTER (WHERE a.role = 'experimental') + MAX(d.n) FILTER (WHERE a.role = 'control') - 2.0)) AS pooled_sd
+    FROM continuous_data AS d
+    JOIN arm AS a ON a.id = d.arm_id
+    GROUP BY d.outcome_id, d.variant, a.study_id
+) AS c ON c.outcome_id = an.outcome_id AND c.variant = an.variant
+JOIN study_current AS sc ON sc.study_id = c.study_id AND sc.status = 'included'
+JOIN study AS s ON s.id = sc.study_id
+LEFT JOIN study_attribute AS sa ON sa.study_id = s.id AND sa.name = an.subgroup
+WHERE an.measure IN ('MD', 'SMD')
+  AND c.e_mean IS NOT NULL AND c.c_mean IS NOT NULL AND c.e_sd IS NOT NULL AND c.c_sd IS NOT NULL
+  AND c.e_n > 0 AND c.c_n > 0

@@ -3,7 +3,7 @@
 -- were derived from percentages, and how many were looked for and not found.
 -- Values and statuses are the current ones: recorded corrections applied.
 WITH included AS (
-    SELECT review_id, COUNT(*) AS studies_included FROM study_current WHERE status = 'included' GROUP BY review_id
+    SELECT review_id, COUNT(*) AS studies_included FROM study_current WHERE status = 'included' AND parent_study_id IS NULL GROUP BY review_id
 ),
 arm_values AS (
     SELECT

@@ -16,8 +16,9 @@ SELECT
     COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'setting'), s.setting) AS setting,
     COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'status'), s.status) AS status,
     s.review_update_id,
+    s.parent_study_id,
     COUNT(c.field) AS corrections
 FROM study AS s
 LEFT JOIN latest AS c ON c.row_id = s.id
 GROUP BY s.id, s.review_id, s.label, s.registry_id, s.first_author, s.year, s.design, s.setting, s.status,
-         s.review_update_id
+         s.review_update_id, s.parent_study_id

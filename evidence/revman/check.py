@@ -1,12 +1,13 @@
-"""`evidence rm5 check`: re-pool every outcome of a RevMan 5 file with the settings it names and
-compare with the results RevMan stored beside them.
+"""`evidence rm5 check`: import a RevMan 5 file into a temporary store, pool every outcome there
+with the settings the file names, and compare with the results RevMan stored beside them.
 
 Compared, per outcome: the pooled effect and its CI, |Z|, Chi², df, I², Tau² (random effects);
 per study: effect, CI and weight (a study RevMan marks not estimable: its weight). P-values are
 not compared: RevMan's come from approximations that differ from the exact tails by up to 2e-6
 (tests/pooling/tolerances.py). An outcome without study rows, or whose results RevMan did not
-store, is listed, not counted as a match. Outcomes with subgroups and generic inverse-variance
-outcomes are listed as not checked yet.
+store, is listed, not counted as a match. Subgroup results are listed as not compared yet
+(neither real file has subgroups); files with generic inverse-variance outcomes are refused by
+the importer.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from .reader import Outcome, read_rm5
 
@@ -59,57 +58,67 @@ class CheckResult:
             self.mismatches.append(Mismatch(where, name, stored, float(computed)))
 
 
-def _floats(rows, *names) -> list[np.ndarray]:
-    return [np.array([float(row[name]) for row in rows]) for name in names]
-
-
-def _pool(outcome: Outcome):
-    from ..pooling import continuous_effects, pool, pool_dichotomous
-
-    a, rows = outcome.group.attributes, outcome.rows
-    model = "random" if a.get("RANDOM") == "YES" else "fixed"
-    level = float(a.get("CI_TOTAL") or 95) / 100
-    if outcome.kind == "dichotomous":
-        return pool_dichotomous(*_floats(rows, "EVENTS_1", "TOTAL_1", "EVENTS_2", "TOTAL_2"),
-                                measure=a["EFFECT_MEASURE"], method=a["METHOD"], model=model, level=level)
-    effects = continuous_effects(*_floats(rows, "MEAN_1", "SD_1", "TOTAL_1", "MEAN_2", "SD_2", "TOTAL_2"),
-                                 measure=a["EFFECT_MEASURE"])
-    return pool(effects, model=model, level=level)
-
-
 def check_rm5(path: str | Path) -> CheckResult:
-    """Re-pool every outcome of the file and compare with RevMan's stored values."""
+    """Import into a temporary DuckDB store, pool, and compare the store's results with RevMan's."""
+    import tempfile
+
+    import sqlalchemy as sa
+
+    from .. import db
+    from ..pool import pool_reviews
+    from .importing import import_rm5
+
     rm5 = read_rm5(path)
     result = CheckResult(rm5.path)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"duckdb:///{Path(folder) / 'check.duckdb'}"
+        db.init(url)
+        engine = db.create_engine(url)
+        try:
+            slug = import_rm5(engine, path).slug
+            (run,) = pool_reviews(engine, [slug], describe=False)
+            with engine.connect() as connection:
+                pooled = {(r["name"], r["model"]): r for r in connection.execute(sa.text(
+                    "SELECT an.name, pr.* FROM pooled_result pr JOIN analysis an ON an.id = pr.analysis_id"
+                    " WHERE pr.run_id = :run"), {"run": run.run_id}).mappings()}
+                studies = {(r["name"], r["label"]): r for r in connection.execute(sa.text(
+                    "SELECT an.name, s.label, sr.* FROM study_result sr JOIN analysis an ON an.id = sr.analysis_id"
+                    " JOIN study s ON s.id = sr.study_id WHERE sr.run_id = :run"), {"run": run.run_id}).mappings()}
+        finally:
+            engine.dispose()
     for outcome in rm5.outcomes:
-        label = f"{outcome.number} {outcome.name}"
-        a = outcome.group.attributes
-        if outcome.kind == "generic" or outcome.subgroups:
-            result.not_checked.append(f"{label}: {'subgroups' if outcome.subgroups else 'generic inverse variance'}"
-                                      " are not re-pooled by this check yet")
-            continue
-        if not outcome.rows:
-            result.empty.append(label)
-            continue
-        if not a.get("EFFECT_SIZE"):
-            result.not_stored.append(label)
-            continue
-        pooled = _pool(outcome)
-        natural, summary, het = pooled.conventions.to_natural, pooled.pooled, pooled.heterogeneity
-        values = {"EFFECT_SIZE": natural(summary.te[0]), "CI_START": natural(summary.ci_low[0]),
-                  "CI_END": natural(summary.ci_high[0]), "Z": abs(summary.z[0]), "CHI2": het.q[0],
-                  "DF": het.q_df[0], "I2": het.i2[0]}
-        if a.get("RANDOM") == "YES":  # RevMan stores 0 as Tau² of a fixed-effect analysis
-            values["TAU2"] = pooled.tau2[0]
-        for name, computed in values.items():
-            result.compare(label, name, float(a[name]), float(computed))
-        estimable = pooled.studies.estimable
-        for i, row in enumerate(outcome.rows):
-            where = f"{label} / {rm5.studies.get(row.get('STUDY_ID', ''), row.get('STUDY_ID', '?'))}"
-            if estimable[i]:
-                for name, computed in (("EFFECT_SIZE", natural(pooled.studies.yi[i])),
-                                       ("CI_START", natural(pooled.study_ci_low[i])),
-                                       ("CI_END", natural(pooled.study_ci_high[i]))):
-                    result.compare(where, name, float(row[name]), float(computed))
-            result.compare(where, "WEIGHT", float(row["WEIGHT"]), float(pooled.study_weight[i]))
+        _compare_outcome(result, rm5, outcome, pooled, studies)
     return result
+
+
+def _compare_outcome(result: CheckResult, rm5, outcome: Outcome, pooled: dict, studies: dict) -> None:
+    label = f"{outcome.number} {outcome.name}"
+    a = outcome.group.attributes
+    if not outcome.rows:
+        result.empty.append(label)
+        return
+    if not a.get("EFFECT_SIZE"):
+        result.not_stored.append(label)
+        return
+    if outcome.subgroups:
+        result.not_checked.append(f"{label}: subgroup results are not compared yet")
+    model = "random" if a.get("RANDOM") == "YES" else "fixed"
+    mine = pooled[outcome.number, model]
+    values = {"EFFECT_SIZE": mine["estimate"], "CI_START": mine["ci_low"], "CI_END": mine["ci_high"],
+              "Z": abs(mine["statistic"]), "CHI2": mine["q"], "DF": mine["q_df"], "I2": mine["i2"]}
+    if model == "random":  # RevMan stores 0 as Tau² of a fixed-effect analysis
+        values["TAU2"] = mine["tau2"]
+    for name, computed in values.items():
+        result.compare(label, name, float(a[name]), float(computed))
+    names = {d.id: d.name or d.id for d in rm5.study_details} or dict(rm5.studies)
+    seen: dict[str, int] = {}
+    for row in outcome.rows:
+        k = seen[row["STUDY_ID"]] = seen.get(row["STUDY_ID"], 0) + 1
+        unit = names.get(row["STUDY_ID"], row["STUDY_ID"]) + (f" ({k})" if k > 1 else "")
+        where = f"{label} / {unit}"
+        study = studies[outcome.number, unit]
+        if study["estimable"]:
+            for name in ("EFFECT_SIZE", "CI_START", "CI_END"):
+                column = {"EFFECT_SIZE": "estimate", "CI_START": "ci_low", "CI_END": "ci_high"}[name]
+                result.compare(where, name, float(row[name]), float(study[column]))
+        result.compare(where, "WEIGHT", float(row["WEIGHT"]), float(study[f"weight_{model}"] or 0.0))

@@ -49,11 +49,45 @@ class Outcome:
 
 
 @dataclass
+class Reference:
+    kind: str  # RevMan's TYPE: JOURNAL_ARTICLE, CONFERENCE_PROC, ...
+    primary: bool
+    authors: str
+    title: str
+    source: str
+    year: str
+    volume: str
+    pages: str
+    identifiers: dict[str, str]  # PUBMED, DOI, ... -> value
+
+
+@dataclass
+class Study:
+    id: str
+    name: str
+    year: str
+    status: str  # included | excluded | awaiting | ongoing
+    references: list[Reference] = field(default_factory=list)
+    exclusion_reason: str | None = None
+
+
+@dataclass
+class QualityItem:
+    """A risk-of-bias item and its judgements: (study ID, RESULT, group name or None, support text)."""
+
+    name: str
+    level: str  # STUDY | GROUP
+    entries: list[tuple[str, str, str | None, str]]
+
+
+@dataclass
 class Rm5:
     path: Path
     title: str
     studies: dict[str, str]  # study ID -> name (e.g. "STD-AMIS" -> "AMIS 1980")
     outcomes: list[Outcome]
+    study_details: list[Study] = field(default_factory=list)
+    quality_items: list[QualityItem] = field(default_factory=list)
 
 
 def _text(element: ET.Element | None) -> str:
@@ -91,4 +125,24 @@ def read_rm5(path: str | Path) -> Rm5:
                          for sub in child.findall(sub_tag)]
             outcomes.append(Outcome(kind, comparison_name, f"{c_index}.{position}",
                                     Group(dict(child.attrib), direct, _text(child.find("NAME"))), subgroups))
-    return Rm5(path, _text(root.find("COVER_SHEET/TITLE")), studies, outcomes)
+    details = []
+    reasons = {e.get("STUDY_ID"): _text(e.find("CHAR_REASON_FOR_EXCLUSION")) for e in root.iter("EXCLUDED_CHAR")}
+    for status, tag in (("included", "INCLUDED_STUDIES"), ("excluded", "EXCLUDED_STUDIES"),
+                        ("awaiting", "AWAITING_STUDIES"), ("ongoing", "ONGOING_STUDIES")):
+        for section in root.iter(tag):
+            for study in section.iter("STUDY"):
+                references = [Reference(
+                    ref.get("TYPE", ""), ref.get("PRIMARY") == "YES", _text(ref.find("AU")), _text(ref.find("TI")),
+                    _text(ref.find("SO")), _text(ref.find("YR")), _text(ref.find("VL")), _text(ref.find("PG")),
+                    {i.get("TYPE", ""): i.get("VALUE", "") for i in ref.iter("IDENTIFIER") if i.get("VALUE")},
+                ) for ref in study.iter("REFERENCE")]
+                details.append(Study(study.get("ID", ""), study.get("NAME", ""), study.get("YEAR", ""), status,
+                                     references, reasons.get(study.get("ID")) if status == "excluded" else None))
+    groups = {g.get("ID"): _text(g.find("NAME")) for g in root.iter("QUALITY_ITEM_DATA_ENTRY_GROUP")}
+    items = []
+    for item in root.iter("QUALITY_ITEM"):
+        entries = [(e.get("STUDY_ID", ""), e.get("RESULT", ""), groups.get(e.get("GROUP_ID")) if e.get("GROUP_ID") else None,
+                    _text(e.find("DESCRIPTION")))
+                   for e in item.iter("QUALITY_ITEM_DATA_ENTRY")]
+        items.append(QualityItem(_text(item.find("NAME")), item.get("LEVEL", "STUDY"), entries))
+    return Rm5(path, _text(root.find("COVER_SHEET/TITLE")), studies, outcomes, details, items)

@@ -28,6 +28,9 @@ class Study(Base):
     status: Mapped[str] = mapped_column(Text, server_default=sa.text("'included'"))
     source: Mapped[str | None] = mapped_column(Text)
     review_update_id: Mapped[int | None] = added_in()
+    # A further comparison of a multi-arm study (RevMan's second row of one study in an
+    # outcome): pooled as its own unit, counted as part of its parent everywhere else.
+    parent_study_id: Mapped[int | None] = mapped_column(sa.ForeignKey("study.id"), nullable=True)
     __table_args__ = (sa.UniqueConstraint("review_id", "label"), one_of("status", STUDY_STATUSES))
 
 

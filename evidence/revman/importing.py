@@ -1,0 +1,236 @@
+"""`evidence import rm5`: a RevMan 5 review into the store, in one transaction.
+
+What lands where: the review (title; update 0 with the file's hash, so a reload
+is a no-op); every study (included, excluded with its reason as the study
+attribute `exclusion_reason`, awaiting, ongoing) with its references as reports
+(PubMed and DOI identifiers); each dichotomous or continuous outcome as an
+outcome and an analysis named by RevMan's number ("1.2") with the file's
+settings (measure, method, fixed or random, CI level); each study row as arms
+and data (a multi-arm study's further rows in one outcome become its further
+comparisons "NAME (2)", ...: child studies pooled as their own units); "Not
+estimable" rows kept; subgroups as a study attribute per analysis; RoB 1
+judgements (YES = low, NO = high, UNKNOWN = unclear) with their support; and
+RevMan's stored pooled results as published results. Generic inverse-variance
+outcomes are refused for now, and the file with them: nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .. import __version__, schema
+from ..db import friendly_errors
+from ..errors import AlreadyLoadedError, InputError
+from ..loaders.seed import _lock_reviews, _write_table
+from .reader import Outcome, Rm5, read_rm5
+
+MEASURES = {"RR": "RR", "OR": "OR", "RD": "RD", "PETO_OR": "PETO", "MD": "MD", "SMD": "SMD"}
+METHODS = {"MH": "MH", "IV": "IV", "PETO": "PETO"}
+JUDGEMENTS = {"YES": "low", "NO": "high", "UNKNOWN": "unclear"}
+REPORT_KINDS = {"JOURNAL_ARTICLE": "journal", "CONFERENCE_PROC": "abstract", "BOOK": "other", "BOOK_SECTION": "other"}
+# RevMan's item names -> the store's RoB 1 domain names; other items keep their own name.
+DOMAINS = (
+    ("sequence generation", "random_sequence_generation"), ("allocation concealment", "allocation_concealment"),
+    ("blinding of participants", "blinding_participants_personnel"),
+    ("blinding of outcome", "blinding_outcome_assessment"), ("incomplete outcome", "incomplete_outcome_data"),
+    ("selective", "selective_reporting"), ("other bias", "other_bias"),
+)
+
+
+@dataclass
+class Rm5Import:
+    slug: str
+    loaded: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def slug_of(path: Path) -> str:
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", path.stem.lower())).strip("-") or "rm5-review"
+
+
+def _domain(name: str) -> str:
+    lowered = name.lower()
+    return next((key for phrase, key in DOMAINS if phrase in lowered), name)
+
+
+def _check(rm5: Rm5) -> None:
+    """Refuse, before writing anything, what this importer does not understand."""
+    for outcome in rm5.outcomes:
+        a = outcome.group.attributes
+        where = f"{rm5.path}: outcome {outcome.number} ({outcome.name})"
+        if outcome.kind == "generic":
+            raise InputError(f"{where}: generic inverse-variance outcomes are not imported yet; nothing was written")
+        if a.get("EFFECT_MEASURE") not in MEASURES:
+            raise InputError(f"{where}: effect measure {a.get('EFFECT_MEASURE')!r} is not one of {', '.join(MEASURES)}")
+        if outcome.kind == "dichotomous" and a.get("METHOD") not in METHODS:
+            raise InputError(f"{where}: method {a.get('METHOD')!r} is not one of {', '.join(METHODS)}")
+        for row in outcome.rows:
+            if row.get("STUDY_ID") not in rm5.studies:
+                raise InputError(f"{where}: a data row names study {row.get('STUDY_ID')!r}, which the file does not list")
+
+
+def import_rm5(engine: sa.Engine, path: str | Path, review: str | None = None) -> Rm5Import:
+    """Import one .rm5 file as a new review (slug: --review, else from the file name)."""
+    path = Path(path)
+    rm5 = read_rm5(path)
+    _check(rm5)
+    slug = review or slug_of(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with friendly_errors(), engine.begin() as connection:
+        _lock_reviews(connection, [slug])
+        loads = connection.execute(sa.text(
+            "SELECT l.content_hash, l.path FROM review r JOIN review_update u ON u.review_id = r.id"
+            " LEFT JOIN seed_load l ON l.review_update_id = u.id WHERE r.slug = :slug"), {"slug": slug}).all()
+        if loads:
+            if any(content == digest for content, _ in loads):
+                return Rm5Import(slug, loaded=False)
+            raise AlreadyLoadedError(f"review {slug!r} is already in the store, from other content; nothing was changed"
+                                     " (name another with --review)")
+        counts = _write(connection, rm5, slug, digest)
+    return Rm5Import(slug, loaded=True, counts=counts)
+
+
+def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[str, int]:
+    s = schema
+    where = str(rm5.path)
+    (review_id,) = _write_table(connection, s.Review, [{
+        "slug": slug, "title": rm5.title or slug, "software": "RevMan 5", "model_rule": "fixed_if_homogeneous",
+        "bias_tool": "RoB 1", "notes": f"imported from {rm5.path.name} (each analysis keeps the model the file names)",
+    }], where)
+    (update_id,) = _write_table(connection, s.ReviewUpdate, [{
+        "review_id": review_id, "number": 0, "label": f"imported from {rm5.path.name}"}], where)
+    _write_table(connection, s.SeedLoad, [{"review_update_id": update_id, "path": where, "content_hash": digest,
+                                           "software_version": __version__}], where)
+    details = rm5.study_details or []
+    listed = {d.id for d in details}
+    # Studies only the analyses name (older files) are included studies.
+    from .reader import Study as Rm5Study
+    details += [Rm5Study(sid, name, "", "included") for sid, name in rm5.studies.items() if sid not in listed]
+    study_ids = dict(zip([d.id for d in details], _write_table(connection, s.Study, [{
+        "review_id": review_id, "label": d.name or d.id, "year": int(d.year) if d.year.isdigit() else None,
+        "status": d.status, "source": f"{rm5.path.name}: {d.id}", "review_update_id": update_id,
+    } for d in details], where)))
+    label_of = {d.id: d.name or d.id for d in details}
+    _write_table(connection, s.StudyAttribute, [
+        {"study_id": study_ids[d.id], "name": "exclusion_reason", "value": d.exclusion_reason, "source": rm5.path.name}
+        for d in details if d.exclusion_reason], where)
+    reports = []
+    for d in details:
+        used: set[str] = set()
+        for ref in d.references:
+            first = (ref.authors.split(",")[0].split(" ")[0] if ref.authors else d.name) or d.id
+            label, n = f"{first} {ref.year}".strip(), 2
+            while label in used:
+                label, n = f"{first} {ref.year} ({n})".strip(), n + 1
+            used.add(label)
+            citation = ". ".join(x for x in (ref.authors, ref.title, " ".join(
+                x for x in (ref.source, ref.year and f"{ref.year}", ref.volume and f";{ref.volume}",
+                            ref.pages and f":{ref.pages}") if x)) if x)
+            reports.append({"study_id": study_ids[d.id], "label": label, "kind": REPORT_KINDS.get(ref.kind, "other"),
+                            "citation": citation or None, "year": int(ref.year) if ref.year.isdigit() else None,
+                            "doi": ref.identifiers.get("DOI"), "pmid": ref.identifiers.get("PUBMED"),
+                            "url": None, "review_update_id": update_id})
+    _write_table(connection, s.Report, reports, where)
+
+    # Units: a study's k-th row in an outcome is its k-th comparison (k > 1: a child study).
+    units: dict[tuple[str, int], int] = {(sid, 1): study_ids[sid] for sid in study_ids}
+    children = []
+    for outcome in rm5.outcomes:
+        seen: dict[str, int] = {}
+        for row in outcome.rows:
+            k = seen[row["STUDY_ID"]] = seen.get(row["STUDY_ID"], 0) + 1
+            if (row["STUDY_ID"], k) not in units and (row["STUDY_ID"], k) not in children:
+                children.append((row["STUDY_ID"], k))
+    parent_status = {d.id: d.status for d in details}
+    child_ids = _write_table(connection, s.Study, [{
+        "review_id": review_id, "label": f"{label_of[sid]} ({k})", "status": parent_status[sid],
+        "source": f"{rm5.path.name}: comparison {k} of {sid}", "review_update_id": update_id,
+        "parent_study_id": study_ids[sid]} for sid, k in children], where)
+    units.update(dict(zip(children, child_ids)))
+    unit_ids = sorted(set(units.values()))
+    arm_ids = dict(zip([(u, role) for u in unit_ids for role in ("experimental", "control")],
+                       _write_table(connection, s.Arm, [{"study_id": u, "role": role}
+                                                        for u in unit_ids for role in ("experimental", "control")], where)))
+
+    outcome_rows, analysis_rows, attributes, dichotomous, continuous, published = [], [], [], [], [], []
+    for outcome in rm5.outcomes:
+        a = outcome.group.attributes
+        outcome_rows.append({"review_id": review_id, "name": outcome.number, "label": outcome.name,
+                             "kind": outcome.kind, "measure": MEASURES[a["EFFECT_MEASURE"]]})
+    outcome_ids = _write_table(connection, s.Outcome, outcome_rows, where)
+    for outcome, outcome_id in zip(rm5.outcomes, outcome_ids):
+        a = outcome.group.attributes
+        measure = MEASURES[a["EFFECT_MEASURE"]]
+        subgroup = f"subgroup {outcome.number}" if outcome.subgroups else None
+        analysis_rows.append({
+            "review_id": review_id, "outcome_id": outcome_id, "name": outcome.number,
+            "label": f"{outcome.comparison}: {outcome.name}", "measure": measure,
+            "method": "PETO" if measure == "PETO" else METHODS.get(a.get("METHOD", "IV"), "IV"),
+            "model": "random" if a.get("RANDOM") == "YES" else "fixed", "tau2_method": "DL",
+            "level": float(a.get("CI_TOTAL") or 95) / 100, "variant": "primary", "subgroup": subgroup})
+        groups = [(None, outcome.group.rows)] if outcome.group.rows else [(g.name, g.rows) for g in outcome.subgroups]
+        seen: dict[str, int] = {}
+        for group_name, rows in groups:
+            for row in rows:
+                k = seen[row["STUDY_ID"]] = seen.get(row["STUDY_ID"], 0) + 1
+                unit = units[row["STUDY_ID"], k]
+                if subgroup:
+                    attributes.append({"study_id": unit, "name": subgroup, "value": group_name, "source": rm5.path.name})
+                ref = f"{rm5.path.name}: outcome {outcome.number}, {row['STUDY_ID']} row {k}"
+                for role, side in (("experimental", "1"), ("control", "2")):
+                    common = {"outcome_id": outcome_id, "arm_id": arm_ids[unit, role], "variant": "primary",
+                              "source_ref": ref, "review_update_id": update_id}
+                    if outcome.kind == "dichotomous":
+                        dichotomous.append({**common, "events": int(float(row[f"EVENTS_{side}"])),
+                                            "total": int(float(row[f"TOTAL_{side}"]))})
+                    else:
+                        continuous.append({**common, "mean": float(row[f"MEAN_{side}"]), "sd": float(row[f"SD_{side}"]),
+                                           "n": int(float(row[f"TOTAL_{side}"]))})
+        published.extend(_published(outcome))
+    analysis_ids = _write_table(connection, s.Analysis, analysis_rows, where)
+    _write_table(connection, s.StudyAttribute, attributes, where)
+    _write_table(connection, s.DichotomousData, dichotomous, where)
+    _write_table(connection, s.ContinuousData, continuous, where)
+    by_number = dict(zip([o.number for o in rm5.outcomes], analysis_ids))
+    _write_table(connection, s.PublishedResult, [
+        {"analysis_id": by_number[p["number"]], **{k: v for k, v in p.items() if k != "number"}} for p in published], where)
+    bias = []
+    for item in rm5.quality_items:
+        for study_id, result, group, support in item.entries:
+            if study_id not in study_ids or result not in JUDGEMENTS:
+                continue
+            domain = _domain(item.name) + (f" [{group}]" if group else "")
+            bias.append({"study_id": study_ids[study_id], "tool": "RoB 1", "domain": domain,
+                         "judgement": JUDGEMENTS[result], "support": support or None,
+                         "source": f"{rm5.path.name}: {item.name}"})
+    _write_table(connection, s.BiasJudgement, bias, where)
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("ANALYZE"))
+    return {"studies": len(details), "comparisons": len(children), "reports": len(reports), "outcomes": len(outcome_ids),
+            "dichotomous rows": len(dichotomous) // 2, "continuous rows": len(continuous) // 2,
+            "risk of bias": len(bias), "published results": len(published)}
+
+
+def _published(outcome: Outcome) -> list[dict]:
+    """RevMan's stored pooled result (and per subgroup), as printed text where RevMan prints text."""
+    if not outcome.group.attributes.get("EFFECT_SIZE") or not outcome.rows:
+        return []
+    out = []
+    for name, a in [(None, outcome.group.attributes)] + [(g.name, g.attributes) for g in outcome.subgroups]:
+        if not a.get("EFFECT_SIZE"):
+            continue
+        # k: the rows RevMan pooled (a multi-arm study counts once per comparison, as in its df + 1).
+        rows = outcome.group.rows if name is None else next(g.rows for g in outcome.subgroups if g.name == name)
+        out.append({"number": outcome.number, "subgroup": name, "k": len(rows or outcome.rows),
+                    "model": "random" if outcome.group.attributes.get("RANDOM") == "YES" else "fixed",
+                    "estimate": float(a["EFFECT_SIZE"]), "ci_low": float(a["CI_START"]), "ci_high": float(a["CI_END"]),
+                    "p_text": a.get("P_Z"), "i2_text": a.get("I2"), "q_p_text": a.get("P_CHI2"),
+                    "events_experimental": int(float(a["EVENTS_1"])) if a.get("EVENTS_1") else None,
+                    "events_control": int(float(a["EVENTS_2"])) if a.get("EVENTS_2") else None,
+                    "source": f"{outcome.number} as RevMan stored it"})
+    return out
