@@ -26,7 +26,7 @@ from evidence.records.importing import import_records
 from evidence.reviews import create_review
 from evidence.screening import export_sheet, import_sheet
 
-from .conftest import SEED, UPDATE_1, snapshot
+from .conftest import SEED, SHARED, UPDATE_1, snapshot
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                           HealthCheck.too_slow])
@@ -190,5 +190,36 @@ def test_a_broken_decision_sheet(templates, tmp_path_factory, row, column, value
         import_sheet(engine, "fuzz", "title_abstract", "fuzzer", sheet)
     except EvidenceError as error:
         _refused_cleanly(error, sheet, engine, before)
+    finally:
+        engine.dispose()
+
+
+RM5_FILE = SHARED / "data" / "rm5" / "Fleiss1993.rm5"
+
+
+@FUZZ
+@given(attribute=st.sampled_from(["EVENTS_1", "TOTAL_1", "EVENTS_2", "TOTAL_2", "MEAN_1", "SD_2", "STUDY_ID",
+                                  "EFFECT_MEASURE", "CI_TOTAL"]),
+       occurrence=st.integers(0, 6), value=CELLS, keep=st.integers(0, 200000))
+def test_a_broken_revman_file(templates, tmp_path_factory, attribute, occurrence, value, keep):
+    import re
+    from xml.sax.saxutils import quoteattr
+
+    from evidence.revman.importing import import_rm5
+
+    folder = tmp_path_factory.mktemp("rm5")
+    engine, _ = _copy_store(templates["empty"], folder)
+    before = snapshot(engine)
+    text = RM5_FILE.read_bytes().decode("cp1252")
+    matches = list(re.finditer(f' {attribute}="[^"]*"', text))
+    if matches:
+        m = matches[occurrence % len(matches)]
+        text = text[:m.start()] + f" {attribute}={quoteattr(value)}" + text[m.end():]
+    path = folder / "broken.rm5"
+    path.write_bytes(text.encode("cp1252", errors="replace")[:keep])
+    try:
+        import_rm5(engine, path)
+    except EvidenceError as error:
+        _refused_cleanly(error, path, engine, before)
     finally:
         engine.dispose()

@@ -79,6 +79,9 @@ GENERIC = b"""<?xml version="1.0" encoding="ISO-8859-1"?>
     (GENERIC.replace(b"IV_OUTCOME", b"DICH_OUTCOME").replace(b"IV_DATA", b"DICH_DATA").replace(b'"HR"', b'"XX"'),
      "effect measure 'XX' is not one of"),
     (b"<REVIEW/>", "its root element is <REVIEW>"),
+    (GENERIC.replace(b"IV_OUTCOME", b"DICH_OUTCOME").replace(b"IV_DATA", b"DICH_DATA").replace(b'"HR"', b'"RR" METHOD="MH"')
+     .replace(b'EFFECT_SIZE="-0.2" SE="0.1"', b'EVENTS_1="abc" TOTAL_1="10" EVENTS_2="1" TOTAL_2="10"'),
+     "study STD-A: field EVENTS_1: 'abc' is not a whole number >= 0"),
 ])
 def test_a_file_the_importer_does_not_understand_writes_nothing(engine, tmp_path, content, problem):
     path = tmp_path / "odd.rm5"

@@ -17,6 +17,7 @@ outcomes are refused for now, and the file with them: nothing is written.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,9 +70,22 @@ def _check(rm5: Rm5) -> None:
             raise InputError(f"{where}: effect measure {a.get('EFFECT_MEASURE')!r} is not one of {', '.join(MEASURES)}")
         if outcome.kind == "dichotomous" and a.get("METHOD") not in METHODS:
             raise InputError(f"{where}: method {a.get('METHOD')!r} is not one of {', '.join(METHODS)}")
+        fields = (("EVENTS_1", "TOTAL_1", "EVENTS_2", "TOTAL_2") if outcome.kind == "dichotomous"
+                  else ("MEAN_1", "SD_1", "TOTAL_1", "MEAN_2", "SD_2", "TOTAL_2"))
         for row in outcome.rows:
             if row.get("STUDY_ID") not in rm5.studies:
                 raise InputError(f"{where}: a data row names study {row.get('STUDY_ID')!r}, which the file does not list")
+            for name in fields:
+                value = row.get(name, "")
+                try:
+                    number = float(value)
+                except ValueError:
+                    number = float("nan")
+                counts = name.startswith(("EVENTS", "TOTAL"))
+                if not math.isfinite(number) or number < 0 and (counts or name.startswith("SD")) \
+                        or counts and number != int(number):
+                    raise InputError(f"{where}: study {row.get('STUDY_ID')}: field {name}: {value!r} is not"
+                                     f" {'a whole number >= 0' if counts else 'a finite number'}")
 
 
 def import_rm5(engine: sa.Engine, path: str | Path, review: str | None = None) -> Rm5Import:
