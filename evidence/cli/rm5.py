@@ -27,8 +27,7 @@ def rm5_check(
                    f" {result.max_rel_diff:.2g} (agreement: {AGREEMENT:g})")
         for m in result.mismatches:
             typer.echo(f"  MISMATCH {m.where} {m.field}: stored {m.stored!r}, computed {m.computed!r}")
-        for title, items in (("no stored results", result.not_stored), ("no study data", result.empty),
-                             ("not checked", result.not_checked)):
+        for title, items in (("no stored results", result.not_stored), ("no study data", result.empty)):
             for item in items:
                 typer.echo(f"  {title}: {item}")
     if result.mismatches:

@@ -5,9 +5,9 @@ Compared, per outcome: the pooled effect and its CI, |Z|, Chi², df, I², Tau² 
 per study: effect, CI and weight (a study RevMan marks not estimable: its weight). P-values are
 not compared: RevMan's come from approximations that differ from the exact tails by up to 2e-6
 (tests/pooling/tolerances.py). An outcome without study rows, or whose results RevMan did not
-store, is listed, not counted as a match. Subgroup results are listed as not compared yet
-(neither real file has subgroups); files with generic inverse-variance outcomes are refused by
-the importer.
+store, is listed, not counted as a match. Subgroups: each subgroup's pooled values, and the
+outcome's Q and I2_Q (the test for subgroup differences). Files with generic inverse-variance
+outcomes are refused by the importer.
 """
 
 from __future__ import annotations
@@ -41,12 +41,11 @@ class CheckResult:
     mismatches: list[Mismatch] = field(default_factory=list)
     not_stored: list[str] = field(default_factory=list)  # outcomes with data but no stored results
     empty: list[str] = field(default_factory=list)  # outcomes without study rows
-    not_checked: list[str] = field(default_factory=list)  # kinds this check does not re-pool yet
 
     def as_json(self) -> dict:
         return {"compared": self.compared, "max_rel_diff": self.max_rel_diff,
                 "mismatches": [m.as_json() for m in self.mismatches], "not_stored": self.not_stored,
-                "empty": self.empty, "not_checked": self.not_checked}
+                "empty": self.empty}
 
     def compare(self, where: str, name: str, stored: float, computed: float) -> None:
         """One value: relative difference (absolute where RevMan stored 0)."""
@@ -84,11 +83,28 @@ def check_rm5(path: str | Path) -> CheckResult:
                 studies = {(r["name"], r["label"]): r for r in connection.execute(sa.text(
                     "SELECT an.name, s.label, sr.* FROM study_result sr JOIN analysis an ON an.id = sr.analysis_id"
                     " JOIN study s ON s.id = sr.study_id WHERE sr.run_id = :run"), {"run": run.run_id}).mappings()}
+                for r in connection.execute(sa.text(
+                        "SELECT an.name, sg.* FROM subgroup_result sg JOIN analysis an ON an.id = sg.analysis_id"
+                        " WHERE sg.run_id = :run"), {"run": run.run_id}).mappings():
+                    pooled[r["name"], r["model"], r["subgroup"]] = r
+                for r in connection.execute(sa.text(
+                        "SELECT an.name, t.* FROM subgroup_test t JOIN analysis an ON an.id = t.analysis_id"
+                        " WHERE t.run_id = :run"), {"run": run.run_id}).mappings():
+                    pooled[r["name"], r["model"], "test"] = r
         finally:
             engine.dispose()
     for outcome in rm5.outcomes:
         _compare_outcome(result, rm5, outcome, pooled, studies)
     return result
+
+
+def _compare_summary(result: CheckResult, where: str, stored: dict, mine: dict, model: str) -> None:
+    values = {"EFFECT_SIZE": mine["estimate"], "CI_START": mine["ci_low"], "CI_END": mine["ci_high"],
+              "Z": abs(mine["statistic"]), "CHI2": mine["q"], "DF": mine["q_df"], "I2": mine["i2"]}
+    if model == "random":  # RevMan stores 0 as Tau² of a fixed-effect analysis
+        values["TAU2"] = mine["tau2"]
+    for name, computed in values.items():
+        result.compare(where, name, float(stored[name]), float(computed))
 
 
 def _compare_outcome(result: CheckResult, rm5, outcome: Outcome, pooled: dict, studies: dict) -> None:
@@ -100,16 +116,18 @@ def _compare_outcome(result: CheckResult, rm5, outcome: Outcome, pooled: dict, s
     if not a.get("EFFECT_SIZE"):
         result.not_stored.append(label)
         return
-    if outcome.subgroups:
-        result.not_checked.append(f"{label}: subgroup results are not compared yet")
     model = "random" if a.get("RANDOM") == "YES" else "fixed"
-    mine = pooled[outcome.number, model]
-    values = {"EFFECT_SIZE": mine["estimate"], "CI_START": mine["ci_low"], "CI_END": mine["ci_high"],
-              "Z": abs(mine["statistic"]), "CHI2": mine["q"], "DF": mine["q_df"], "I2": mine["i2"]}
-    if model == "random":  # RevMan stores 0 as Tau² of a fixed-effect analysis
-        values["TAU2"] = mine["tau2"]
-    for name, computed in values.items():
-        result.compare(label, name, float(a[name]), float(computed))
+    _compare_summary(result, label, a, pooled[outcome.number, model], model)
+    for group in outcome.subgroups:
+        if group.attributes.get("EFFECT_SIZE") and group.rows:
+            _compare_summary(result, f"{label} / subgroup {group.name}", group.attributes,
+                             pooled[outcome.number, model, group.name], model)
+    if outcome.subgroups and a.get("SUBGROUP_TEST") == "YES" and a.get("Q"):
+        # The outcome's Q and I2_Q are the test for subgroup differences (../shared/data/rm5/README.md).
+        test = pooled[outcome.number, model, "test"]
+        q, df = float(test["q"]), int(test["df"])
+        result.compare(f"{label} / subgroup differences", "Q", float(a["Q"]), q)
+        result.compare(f"{label} / subgroup differences", "I2_Q", float(a["I2_Q"]), max(0.0, (q - df) / q) * 100 if q > 0 else 0.0)
     names = {d.id: d.name or d.id for d in rm5.study_details} or dict(rm5.studies)
     seen: dict[str, int] = {}
     for row in outcome.rows:
