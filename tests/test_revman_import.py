@@ -24,6 +24,9 @@ def rows(engine, sql: str, **params) -> list:
 def test_benzodiazepines_review_lands_where_it_should(engine):
     result = import_rm5(engine, BENZO)
     assert (result.slug, result.loaded) == (SLUG, True)
+    assert rows(engine, "SELECT title, authors FROM review") == [(
+        "Benzodiazepines versus pregabalin for generalised anxiety disorder (GAD)",
+        "Gale C, Herbison G, Glue P, Coverdale J, Guaiana G, Macmurdo M")]
     # The file's included studies (Feltner 2003, Pande 2003, Rickels 2005) and 14 excluded ones with reasons.
     statuses = dict(rows(engine, "SELECT status, COUNT(*) FROM study WHERE parent_study_id IS NULL GROUP BY status"))
     assert statuses == {"included": 3, "excluded": 14}

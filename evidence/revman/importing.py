@@ -113,7 +113,8 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
     s = schema
     where = str(rm5.path)
     (review_id,) = _write_table(connection, s.Review, [{
-        "slug": slug, "title": rm5.title or slug, "software": "RevMan 5", "model_rule": "fixed_if_homogeneous",
+        "slug": slug, "title": rm5.title or slug, "authors": ", ".join(rm5.authors) or None,
+        "software": "RevMan 5", "model_rule": "fixed_if_homogeneous",
         "bias_tool": "RoB 1", "notes": f"imported from {rm5.path.name} (each analysis keeps the model the file names)",
     }], where)
     (update_id,) = _write_table(connection, s.ReviewUpdate, [{

@@ -88,6 +88,7 @@ class Rm5:
     outcomes: list[Outcome]
     study_details: list[Study] = field(default_factory=list)
     quality_items: list[QualityItem] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)  # "Gale C", from the cover sheet
 
 
 def _text(element: ET.Element | None) -> str:
@@ -145,4 +146,9 @@ def read_rm5(path: str | Path) -> Rm5:
                     _text(e.find("DESCRIPTION")))
                    for e in item.iter("QUALITY_ITEM_DATA_ENTRY")]
         items.append(QualityItem(_text(item.find("NAME")), item.get("LEVEL", "STUDY"), entries))
-    return Rm5(path, _text(root.find("COVER_SHEET/TITLE")), studies, outcomes, details, items)
+    authors = []
+    for person in root.iterfind("COVER_SHEET/CREATORS/PERSON"):
+        last, first = _text(person.find("LAST_NAME")), _text(person.find("FIRST_NAME"))
+        if last:
+            authors.append(f"{last} {first[:1]}".strip())
+    return Rm5(path, _text(root.find("COVER_SHEET/TITLE")), studies, outcomes, details, items, authors)
