@@ -45,6 +45,7 @@ def test_a_changed_stored_value_is_a_mismatch(tmp_path):
 @pytest.mark.parametrize("content,problem", [
     (b"not xml at all", "the XML does not parse"),
     (b"<?xml version='1.0'?><REVIEW/>", "its root element is <REVIEW>"),
+    (b"<?xml", "the XML does not parse"),  # found by hypothesis: a file cut inside its declaration
 ])
 def test_other_files_are_refused(tmp_path, content, problem):
     path = tmp_path / "x.rm5"

@@ -103,7 +103,8 @@ def read_rm5(path: str | Path) -> Rm5:
     except OSError as error:
         raise InputError(f"{path}: cannot be read: {error.strerror}") from None
     text = raw.decode("cp1252", errors="replace")
-    body = text.split("?>", 1)[1] if text.lstrip().startswith("<?xml") else text  # the declaration names the wrong encoding
+    # The declaration names the wrong encoding: parse what follows it.
+    body = text.partition("?>")[2] if text.lstrip().startswith("<?xml") else text
     try:
         root = ET.fromstring(body)
     except ET.ParseError as error:

@@ -62,15 +62,13 @@ class AnalysisRun(Base):
     inputs_hash: Mapped[str] = mapped_column(Text)
 
 
-class _Summary:
-    """The columns of one pooled estimate, and the conventions that produced it."""
+class _Estimate:
+    """A pooled estimate of one model: how many studies, the effect, its CI and test."""
 
     model: Mapped[str] = mapped_column(Text)
     chosen: Mapped[bool] = mapped_column(sa.Boolean)
     k: Mapped[int] = mapped_column(sa.Integer)
     participants: Mapped[int | None] = mapped_column(sa.Integer)
-    events_experimental: Mapped[int | None] = mapped_column(sa.Integer)
-    events_control: Mapped[int | None] = mapped_column(sa.Integer)
     estimate: Mapped[float | None] = mapped_column(Double)
     ci_low: Mapped[float | None] = mapped_column(Double)
     ci_high: Mapped[float | None] = mapped_column(Double)
@@ -78,6 +76,13 @@ class _Summary:
     se: Mapped[float | None] = mapped_column(Double)
     statistic: Mapped[float | None] = mapped_column(Double)
     p: Mapped[float | None] = mapped_column(Double)
+
+
+class _Summary(_Estimate):
+    """The columns of one pooled estimate, its heterogeneity, and the conventions that produced it."""
+
+    events_experimental: Mapped[int | None] = mapped_column(sa.Integer)
+    events_control: Mapped[int | None] = mapped_column(sa.Integer)
     q: Mapped[float | None] = mapped_column(Double)
     q_df: Mapped[int | None] = mapped_column(sa.Integer)
     q_p: Mapped[float | None] = mapped_column(Double)
@@ -147,7 +152,7 @@ class StudyResult(Base):
     __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "study_id"),)
 
 
-class CumulativeResult(Base):
+class CumulativeResult(_Estimate, Base):
     """Cumulative meta-analysis of one analysis in one run: step j pools the first j studies.
 
     Studies are ordered by publication (the study's year, else its earliest journal
@@ -162,17 +167,6 @@ class CumulativeResult(Base):
     # The study this step adds, and the year it was ordered by.
     study_id: Mapped[int] = fk("study.id", index=False)
     year: Mapped[int | None] = mapped_column(sa.Integer)
-    model: Mapped[str] = mapped_column(Text)
-    chosen: Mapped[bool] = mapped_column(sa.Boolean)
-    k: Mapped[int] = mapped_column(sa.Integer)
-    participants: Mapped[int | None] = mapped_column(sa.Integer)
-    estimate: Mapped[float | None] = mapped_column(Double)
-    ci_low: Mapped[float | None] = mapped_column(Double)
-    ci_high: Mapped[float | None] = mapped_column(Double)
-    te: Mapped[float | None] = mapped_column(Double)
-    se: Mapped[float | None] = mapped_column(Double)
-    statistic: Mapped[float | None] = mapped_column(Double)
-    p: Mapped[float | None] = mapped_column(Double)
     i2: Mapped[float | None] = mapped_column(Double)
     tau2: Mapped[float | None] = mapped_column(Double)
     __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "step", "model"), one_of("model", MODELS))
