@@ -44,7 +44,8 @@ def test_benzodiazepines_review_lands_where_it_should(engine):
     assert judgements["selective_reporting"] == "low"
     assert judgements["incomplete_outcome_data [All outcomes]"] == "high"
     # Outcomes and analyses keep RevMan's numbers and settings; its results are published results.
-    assert rows(engine, "SELECT measure, method, model, level FROM analysis WHERE name = '1.1'") == [("RR", "MH", "random", 0.95)]
+    assert rows(engine, "SELECT measure, method, model, level, totals FROM analysis WHERE name = '1.1'") == [
+        ("RR", "MH", "random", 0.95, "totals_and_subtotals")]
     assert rows(engine, "SELECT measure, model FROM analysis WHERE name = '1.6'") == [("MD", "random")]
     assert rows(engine, "SELECT COUNT(*) FROM published_result") == [(15,)]
     (estimate,) = rows(engine, "SELECT p.estimate FROM published_result p JOIN analysis an ON an.id = p.analysis_id"

@@ -33,6 +33,7 @@ from .reader import Outcome, Rm5, read_rm5
 MEASURES = {"RR": "RR", "OR": "OR", "RD": "RD", "PETO_OR": "PETO", "MD": "MD", "SMD": "SMD"}
 METHODS = {"MH": "MH", "IV": "IV", "PETO": "PETO"}
 JUDGEMENTS = {"YES": "low", "NO": "high", "UNKNOWN": "unclear"}
+TOTALS = {"YES": "totals_and_subtotals", "SUB": "subtotals_only", "NO": "no_totals"}
 REPORT_KINDS = {"JOURNAL_ARTICLE": "journal", "CONFERENCE_PROC": "abstract", "BOOK": "other", "BOOK_SECTION": "other"}
 # RevMan's item names -> the store's RoB 1 domain names; other items keep their own name.
 DOMAINS = (
@@ -187,7 +188,8 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
             "label": f"{outcome.comparison}: {outcome.name}", "measure": measure,
             "method": "PETO" if measure == "PETO" else METHODS.get(a.get("METHOD", "IV"), "IV"),
             "model": "random" if a.get("RANDOM") == "YES" else "fixed", "tau2_method": "DL",
-            "level": float(a.get("CI_TOTAL") or 95) / 100, "variant": "primary", "subgroup": subgroup})
+            "level": float(a.get("CI_TOTAL") or 95) / 100, "variant": "primary", "subgroup": subgroup,
+            "totals": TOTALS.get(a.get("TOTALS", ""))})
         groups = [(None, outcome.group.rows)] if outcome.group.rows else [(g.name, g.rows) for g in outcome.subgroups]
         seen: dict[str, int] = {}
         for group_name, rows in groups:

@@ -39,6 +39,8 @@ class Analysis(Base):
     threshold: Mapped[float | None] = mapped_column(Double)
     planned_rrr: Mapped[float | None] = mapped_column(Double)
     planned_control_risk: Mapped[float | None] = mapped_column(Double)
+    # What a forest plot shows (RevMan's option): totals and subtotals, subtotals only, or no totals.
+    totals: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
         sa.UniqueConstraint("review_id", "name"),
         one_of("measure", MEASURES),
