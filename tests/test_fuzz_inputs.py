@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -28,7 +29,8 @@ from evidence.screening import export_sheet, import_sheet
 
 from .conftest import SEED, SHARED, UPDATE_1, snapshot
 
-FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+# EVIDENCE_FUZZ_EXAMPLES raises the count for a long local hunt; CI runs 25 per test.
+FUZZ = settings(max_examples=int(os.environ.get("EVIDENCE_FUZZ_EXAMPLES", "25")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                           HealthCheck.too_slow])
 # Cell values that have broken parsers before, and arbitrary text.
 CELLS = st.one_of(

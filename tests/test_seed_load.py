@@ -146,13 +146,15 @@ def test_a_broken_file_loads_nothing_and_names_file_row_field(engine, tmp_path, 
     ("title: no slug\n", "'slug': is required"),
     ("slug: x\ntitle: [unclosed\n", "not valid YAML"),
     ("slug: x\ntitle: t\nmodel_rule: coin_toss\n", "'model_rule'"),
+    ("\x00", "character 1: not valid YAML: special characters are not allowed"),  # found by hypothesis
 ])
 def test_a_broken_review_yaml_is_named(tmp_path, content, problem):
     copy = tmp_path / "seed"
     shutil.copytree(SEED, copy)
     (copy / "review.yaml").write_text(content, encoding="utf-8")
-    with pytest.raises(InputError, match=problem):
+    with pytest.raises(InputError, match=problem) as raised:
         read_seed(copy)
+    assert "\n" not in str(raised.value)
 
 
 def test_missing_file_and_missing_column(tmp_path):

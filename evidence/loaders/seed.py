@@ -169,8 +169,11 @@ def _yaml_mapping(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: cannot be read: {error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "somewhere"
-        raise InputError(f"{path}: {where}: not valid YAML: {getattr(error, 'problem', error)}") from None
+        if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow (found by fuzzing)
+            where, problem = f"character {error.position + 1}", f"{error.reason} ({error.character!r})"
+        else:
+            where, problem = (f"line {mark.line + 1}" if mark else "somewhere"), getattr(error, "problem", None) or error
+        raise InputError(f"{path}: {where}: not valid YAML: {' '.join(str(problem).split())}") from None
     if not isinstance(document, dict):
         raise InputError(f"{path}: must be a mapping of fields")
     return document

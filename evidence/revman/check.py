@@ -98,13 +98,23 @@ def check_rm5(path: str | Path) -> CheckResult:
     return result
 
 
+def _stored(attributes: dict, name: str) -> float | None:
+    """A number RevMan stored, or None where it stored none (or something that is not a number)."""
+    try:
+        value = float(attributes.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _compare_summary(result: CheckResult, where: str, stored: dict, mine: dict, model: str) -> None:
     values = {"EFFECT_SIZE": mine["estimate"], "CI_START": mine["ci_low"], "CI_END": mine["ci_high"],
               "Z": abs(mine["statistic"]), "CHI2": mine["q"], "DF": mine["q_df"], "I2": mine["i2"]}
     if model == "random":  # RevMan stores 0 as Tau² of a fixed-effect analysis
         values["TAU2"] = mine["tau2"]
     for name, computed in values.items():
-        result.compare(where, name, float(stored[name]), float(computed))
+        if _stored(stored, name) is not None:  # a value RevMan did not store is not compared
+            result.compare(where, name, _stored(stored, name), float(computed))
 
 
 def _compare_outcome(result: CheckResult, rm5, outcome: Outcome, pooled: dict, studies: dict) -> None:
@@ -113,7 +123,7 @@ def _compare_outcome(result: CheckResult, rm5, outcome: Outcome, pooled: dict, s
     if not outcome.rows:
         result.empty.append(label)
         return
-    if not a.get("EFFECT_SIZE"):
+    if not a.get("EFFECT_SIZE", "").strip():
         result.not_stored.append(label)
         return
     model = "random" if a.get("RANDOM") == "YES" else "fixed"
@@ -138,5 +148,7 @@ def _compare_outcome(result: CheckResult, rm5, outcome: Outcome, pooled: dict, s
         if study["estimable"]:
             for name in ("EFFECT_SIZE", "CI_START", "CI_END"):
                 column = {"EFFECT_SIZE": "estimate", "CI_START": "ci_low", "CI_END": "ci_high"}[name]
-                result.compare(where, name, float(row[name]), float(study[column]))
-        result.compare(where, "WEIGHT", float(row["WEIGHT"]), float(study[f"weight_{model}"] or 0.0))
+                if _stored(row, name) is not None:
+                    result.compare(where, name, _stored(row, name), float(study[column]))
+        if _stored(row, "WEIGHT") is not None:
+            result.compare(where, "WEIGHT", _stored(row, "WEIGHT"), float(study[f"weight_{model}"] or 0.0))

@@ -34,6 +34,23 @@ MEASURES = {"RR": "RR", "OR": "OR", "RD": "RD", "PETO_OR": "PETO", "MD": "MD", "
 METHODS = {"MH": "MH", "IV": "IV", "PETO": "PETO"}
 JUDGEMENTS = {"YES": "low", "NO": "high", "UNKNOWN": "unclear"}
 TOTALS = {"YES": "totals_and_subtotals", "SUB": "subtotals_only", "NO": "no_totals"}
+# Numbers an outcome or subgroup element may store (RevMan's results and settings).
+STORED_NUMBERS = ("EFFECT_SIZE", "CI_START", "CI_END", "CI_TOTAL", "EVENTS_1", "EVENTS_2", "TOTAL_1", "TOTAL_2",
+                  "Z", "CHI2", "DF", "I2", "TAU2", "Q", "I2_Q", "STUDIES")
+
+
+def _is_number(value: str) -> bool:
+    """RevMan writes NaN where a result does not exist (an outcome without data): a number too."""
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _whole(attributes: dict, name: str) -> int | None:
+    value = attributes.get(name, "").strip()
+    return int(float(value)) if value and math.isfinite(float(value)) else None
 REPORT_KINDS = {"JOURNAL_ARTICLE": "journal", "CONFERENCE_PROC": "abstract", "BOOK": "other", "BOOK_SECTION": "other"}
 # RevMan's item names -> the store's RoB 1 domain names; other items keep their own name.
 DOMAINS = (
@@ -71,6 +88,14 @@ def _check(rm5: Rm5) -> None:
             raise InputError(f"{where}: effect measure {a.get('EFFECT_MEASURE')!r} is not one of {', '.join(MEASURES)}")
         if outcome.kind == "dichotomous" and a.get("METHOD") not in METHODS:
             raise InputError(f"{where}: method {a.get('METHOD')!r} is not one of {', '.join(METHODS)}")
+        for attributes in [a] + [g.attributes for g in outcome.subgroups]:
+            # RevMan's stored results: all numbers where given (found by fuzzing: ' ' as EVENTS_1).
+            for name in STORED_NUMBERS:
+                value = attributes.get(name, "")
+                if value.strip() and not _is_number(value):
+                    raise InputError(f"{where}: field {name}: {value!r} is not a number")
+            if a.get("CI_TOTAL", "").strip() and not 0 < float(a["CI_TOTAL"]) < 100:  # NaN fails too
+                raise InputError(f"{where}: field CI_TOTAL: {a['CI_TOTAL']!r} is not a CI level in percent")
         fields = (("EVENTS_1", "TOTAL_1", "EVENTS_2", "TOTAL_2") if outcome.kind == "dichotomous"
                   else ("MEAN_1", "SD_1", "TOTAL_1", "MEAN_2", "SD_2", "TOTAL_2"))
         for row in outcome.rows:
@@ -188,7 +213,7 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
             "label": f"{outcome.comparison}: {outcome.name}", "measure": measure,
             "method": "PETO" if measure == "PETO" else METHODS.get(a.get("METHOD", "IV"), "IV"),
             "model": "random" if a.get("RANDOM") == "YES" else "fixed", "tau2_method": "DL",
-            "level": float(a.get("CI_TOTAL") or 95) / 100, "variant": "primary", "subgroup": subgroup,
+            "level": float(a.get("CI_TOTAL", "").strip() or 95) / 100, "variant": "primary", "subgroup": subgroup,
             "totals": TOTALS.get(a.get("TOTALS", ""))})
         groups = [(None, outcome.group.rows)] if outcome.group.rows else [(g.name, g.rows) for g in outcome.subgroups]
         seen: dict[str, int] = {}
@@ -235,11 +260,11 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
 
 def _published(outcome: Outcome) -> list[dict]:
     """RevMan's stored pooled result (and per subgroup), as printed text where RevMan prints text."""
-    if not outcome.group.attributes.get("EFFECT_SIZE") or not outcome.rows:
+    if not outcome.group.attributes.get("EFFECT_SIZE", "").strip() or not outcome.rows:
         return []
     out = []
     for name, a in [(None, outcome.group.attributes)] + [(g.name, g.attributes) for g in outcome.subgroups]:
-        if not a.get("EFFECT_SIZE"):
+        if not a.get("EFFECT_SIZE", "").strip() or not all(a.get(k, "").strip() for k in ("CI_START", "CI_END")):
             continue
         # k: the rows RevMan pooled (a multi-arm study counts once per comparison, as in its df + 1).
         rows = outcome.group.rows if name is None else next(g.rows for g in outcome.subgroups if g.name == name)
@@ -247,7 +272,6 @@ def _published(outcome: Outcome) -> list[dict]:
                     "model": "random" if outcome.group.attributes.get("RANDOM") == "YES" else "fixed",
                     "estimate": float(a["EFFECT_SIZE"]), "ci_low": float(a["CI_START"]), "ci_high": float(a["CI_END"]),
                     "p_text": a.get("P_Z"), "i2_text": a.get("I2"), "q_p_text": a.get("P_CHI2"),
-                    "events_experimental": int(float(a["EVENTS_1"])) if a.get("EVENTS_1") else None,
-                    "events_control": int(float(a["EVENTS_2"])) if a.get("EVENTS_2") else None,
+                    "events_experimental": _whole(a, "EVENTS_1"), "events_control": _whole(a, "EVENTS_2"),
                     "source": f"{outcome.number} as RevMan stored it"})
     return out
