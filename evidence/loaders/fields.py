@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import InputError
 
 Parser = Callable[[str], Any]
+MAX_INTEGER = 2_147_483_647
 
 
 def text(value: str) -> str | None:
@@ -43,6 +44,8 @@ def integer(value: str) -> int | None:
         raise ValueError(f"{value!r} is not a whole number") from None
     if number < 0:
         raise ValueError(f"{value!r} is negative")
+    if number > MAX_INTEGER:  # the stores' INTEGER columns hold 32 bits (found by fuzzing)
+        raise ValueError(f"{value!r} is larger than {MAX_INTEGER}")
     return number
 
 

@@ -551,6 +551,11 @@ def _write_reviews(connection: sa.Connection, seeds: list[Seed]) -> list[dict[st
     return write_content(connection, seeds, targets)
 
 
+def _where(seeds: list[Seed], name: str) -> str:
+    """A file named in a database error: its full path when one folder is written."""
+    return str(seeds[0].path / name) if len(seeds) == 1 else name
+
+
 def write_content(connection: sa.Connection, seeds: list[Seed], targets: list[Target]) -> list[dict[str, int]]:
     """Write every CSV file of every seed, parents before children, one bulk insert per table.
 
@@ -567,7 +572,8 @@ def write_content(connection: sa.Connection, seeds: list[Seed], targets: list[Ta
     def keyed(name: str, model, build, key) -> dict:
         """Write one file's rows; return {(seed index, key): id}, the targets' existing ids included."""
         found = rows_of(name)
-        ids = _write_table(connection, model, [build(i, row) for i, row in found], name)
+        where = _where(seeds, name)
+        ids = _write_table(connection, model, [build(i, row) for i, row in found], where)
         existing = {(i, k): v for i, t in enumerate(targets) for k, v in t.existing.get(KEYS[name][1], {}).items()} \
             if name in KEYS else {}
         return {**existing, **{(i, key(row)): new_id for (i, row), new_id in zip(found, ids)}}
@@ -609,7 +615,7 @@ def write_content(connection: sa.Connection, seeds: list[Seed], targets: list[Ta
     # The exact two-sided quantile: a 98.5% CI is not a 95% CI (POOLING.md).
     _write_table(connection, s.CiLevel, [
         {"level": level, "z": float(norm.ppf(1 - (1 - level) / 2))} for level in sorted(levels - known_levels)
-    ], "estimates.csv")
+    ], _where(seeds, "estimates.csv"))
     estimate_ids = keyed("estimates.csv", s.ContrastEstimate, lambda i, row: {
         "outcome_id": outcome_ids[i, (row["outcome"],)], "study_id": study_ids[i, (row["study"],)], **added(i),
         **{k: row[k] for k in ("variant", "measure", "estimate", "ci_low", "ci_high", "ci_level",
@@ -642,5 +648,5 @@ def write_content(connection: sa.Connection, seeds: list[Seed], targets: list[Ta
          "field": row["field"], "printed": old, "corrected": row["corrected"], "reason": row["reason"],
          "source": row["source"], **added(i)}
         for (i, row), old in zip(corrections, printed)
-    ], "corrections.csv")
+    ], _where(seeds, "corrections.csv"))
     return [{name: len(found) for name, found in seed.rows.items() if found} for seed in seeds]
