@@ -143,9 +143,9 @@ def _pool_call(config: tuple, inputs: dict[str, np.ndarray], rows: np.ndarray, g
     """One vectorised pooling call for the given input rows, grouped into n_groups units."""
     from .pooling import generic_effects, pool, pool_dichotomous
 
-    measure, method, tau2, level, rule = config
+    measure, method, tau2, level, rule, counted = config
     options = dict(n_groups=n_groups, model=rule, tau2_method=tau2, level=level, preset=PRESET)
-    if measure in DICHOTOMOUS_MEASURES:
+    if measure in DICHOTOMOUS_MEASURES and counted:
         counts = [inputs[c][rows] for c in ("e_events", "e_total", "c_events", "c_total")]
         return pool_dichotomous(*counts, group, measure="OR" if measure == "PETO" else measure, method=method, **options)
     effects = generic_effects(inputs["yi"][rows], se=inputs["se"][rows], measure=measure)
@@ -229,9 +229,13 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]],
     analysis_ids = np.array([a["id"] for a in analyses], dtype=np.int64)
     order = np.argsort(analysis_ids)
     row_analysis = order[np.searchsorted(analysis_ids[order], inputs["analysis_id"].astype(np.int64))]
+    # An analysis of a ratio whose rows carry no 2x2 counts (estimates only, e.g. a RevMan generic
+    # inverse-variance outcome) is pooled from its ln(ratio) and SE.
+    counted = np.bincount(row_analysis, weights=~np.isnan(inputs["e_events"].astype(float)), minlength=len(analyses)) > 0
     configs: dict[tuple, int] = {}
     config_of = np.array([configs.setdefault(
-        (a["measure"], a["method"], a["tau2_method"], float(a["level"]), a["rule"]), len(configs)) for a in analyses])
+        (a["measure"], a["method"], a["tau2_method"], float(a["level"]), a["rule"], bool(counted[i])), len(configs))
+        for i, a in enumerate(analyses)])
     has_subgroup = np.array([bool(a["subgroup"]) for a in analyses])
     pooled, subgroups, tests, studies, cumulative = _Columns(), _Columns(), _Columns(), _Columns(), _Columns()
     for config, c in configs.items():

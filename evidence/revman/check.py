@@ -6,8 +6,9 @@ per study: effect, CI and weight (a study RevMan marks not estimable: its weight
 not compared: RevMan's come from approximations that differ from the exact tails by up to 2e-6
 (tests/pooling/tolerances.py). An outcome without study rows, or whose results RevMan did not
 store, is listed, not counted as a match. Subgroups: each subgroup's pooled values, and the
-outcome's Q and I2_Q (the test for subgroup differences). Files with generic inverse-variance
-outcomes are refused by the importer.
+outcome's Q and I2_Q (the test for subgroup differences). Generic inverse-variance outcomes of a
+ratio are compared like the others (a row's EFFECT_SIZE on the scale the importer read it in);
+other generic outcomes are refused by the importer.
 """
 
 from __future__ import annotations
@@ -117,6 +118,15 @@ def _compare_summary(result: CheckResult, where: str, stored: dict, mine: dict, 
             result.compare(where, name, _stored(stored, name), float(computed))
 
 
+def _entered_as_log(row: dict, where: str) -> bool:
+    """Whether a generic row's EFFECT_SIZE holds ln(ratio), as the importer read it (its CI decides)."""
+    from .importing import generic_row
+
+    entered = generic_row(row, where)
+    effect = _stored(row, "EFFECT_SIZE")
+    return entered is not None and effect is not None and not (effect > 0 and math.isclose(math.log(effect), entered[0]))
+
+
 def _compare_outcome(result: CheckResult, rm5, outcome: Outcome, pooled: dict, studies: dict) -> None:
     label = f"{outcome.number} {outcome.name}"
     a = outcome.group.attributes
@@ -147,8 +157,10 @@ def _compare_outcome(result: CheckResult, rm5, outcome: Outcome, pooled: dict, s
         study = studies[outcome.number, unit]
         if study["estimable"]:
             for name in ("EFFECT_SIZE", "CI_START", "CI_END"):
-                column = {"EFFECT_SIZE": "estimate", "CI_START": "ci_low", "CI_END": "ci_high"}[name]
+                computed = float(study[{"EFFECT_SIZE": "estimate", "CI_START": "ci_low", "CI_END": "ci_high"}[name]])
+                if name == "EFFECT_SIZE" and outcome.kind == "generic" and _entered_as_log(row, where):
+                    computed = math.log(computed)
                 if _stored(row, name) is not None:
-                    result.compare(where, name, _stored(row, name), float(study[column]))
+                    result.compare(where, name, _stored(row, name), computed)
         if _stored(row, "WEIGHT") is not None:
             result.compare(where, "WEIGHT", _stored(row, "WEIGHT"), float(study[f"weight_{model}"] or 0.0))

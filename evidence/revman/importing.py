@@ -11,7 +11,10 @@ comparisons "NAME (2)", ...: child studies pooled as their own units); "Not
 estimable" rows kept; subgroups as a study attribute per analysis; RoB 1
 judgements (YES = low, NO = high, UNKNOWN = unclear) with their support; and
 RevMan's stored pooled results as published results. Generic inverse-variance
-outcomes are refused for now, and the file with them: nothing is written.
+outcomes of a ratio measure (hazard, odds or risk ratio, entered on the log scale)
+become contrast estimates: the ratio with the 95% CI its log SE gives, so the
+analysis input recovers the entered ln(effect) and SE. Other generic outcomes
+(differences, unnamed measures) are refused with the file: nothing is written.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ from ..loaders.seed import _lock_reviews, _write_table
 from .reader import Outcome, Rm5, read_rm5
 
 MEASURES = {"RR": "RR", "OR": "OR", "RD": "RD", "PETO_OR": "PETO", "MD": "MD", "SMD": "SMD"}
+# Generic inverse-variance outcomes name their measure in words (RevMan user guide; R meta's read.rm5 maps the same).
+GENERIC_MEASURES = {"hazard ratio": "HR", "hr": "HR", "odds ratio": "OR", "or": "OR", "risk ratio": "RR",
+                    "relative risk": "RR", "rr": "RR"}
+GENERIC_KINDS = {"HR": "time_to_event", "OR": "dichotomous", "RR": "dichotomous"}
+GENERIC_LEVEL = 0.95  # the level of the CI written for a generic row: any level recovers the same SE
 METHODS = {"MH": "MH", "IV": "IV", "PETO": "PETO"}
 JUDGEMENTS = {"YES": "low", "NO": "high", "UNKNOWN": "unclear"}
 TOTALS = {"YES": "totals_and_subtotals", "SUB": "subtotals_only", "NO": "no_totals"}
@@ -77,13 +85,63 @@ def _domain(name: str) -> str:
     return next((key for phrase, key in DOMAINS if phrase in lowered), name)
 
 
+def generic_measure(outcome: Outcome) -> str | None:
+    """The store's measure of a generic inverse-variance outcome (HR, OR, RR), or None."""
+    a = outcome.group.attributes
+    for name in (a.get("EFFECT_MEASURE", ""), a.get("EFFECT_MEASURE_TEXT", "")):
+        if name.strip().lower() in GENERIC_MEASURES:
+            return GENERIC_MEASURES[name.strip().lower()]
+    return None
+
+
+def _z(level: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(1 - (1 - level) / 2))
+
+
+def generic_row(row: dict[str, str], where: str) -> tuple[float, float] | None:
+    """A generic row's ln(effect) and SE, or None when RevMan marks it not estimable.
+
+    RevMan stores the ratio (EFFECT_SIZE) for display and the SE of its logarithm, as R's
+    meta reads it; the row's stored CI decides, so a file written the other way round (the
+    entered ln value as EFFECT_SIZE) is read right too, and one that fits neither is refused.
+    """
+    def number(name):
+        try:
+            value = float(row.get(name, ""))
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+
+    effect, se = number("EFFECT_SIZE"), number("SE")
+    if row.get("ESTIMABLE") == "NO" or effect is None or se is None or se <= 0:
+        if row.get("ESTIMABLE") != "NO" and row.get("SE", "").strip() and (se is None or se < 0):
+            raise InputError(f"{where}: field SE: {row.get('SE')!r} is not a standard error (a number >= 0)")
+        return None
+    readings = ([math.log(effect)] if effect > 0 else []) + [effect]  # ratio first (meta's reading), then ln
+    low, high, level = number("CI_START"), number("CI_END"), number("CI_STUDY")
+    if low is None or high is None or low <= 0 or high <= 0:
+        if effect <= 0:
+            raise InputError(f"{where}: field EFFECT_SIZE: {row.get('EFFECT_SIZE')!r} is not a ratio (a number > 0)")
+        return readings[0], se
+    z = _z((level or 95) / 100)
+    for te in readings:
+        if all(math.isclose(math.log(bound), te + sign * z * se, rel_tol=1e-6, abs_tol=1e-9)
+               for bound, sign in ((low, -1), (high, 1))):
+            return te, se
+    raise InputError(f"{where}: EFFECT_SIZE {row.get('EFFECT_SIZE')}, SE {row.get('SE')} and CI {low} to {high}"
+                     " do not agree on either scale; nothing was written")
+
+
 def _check(rm5: Rm5) -> None:
     """Refuse, before writing anything, what this importer does not understand."""
     for outcome in rm5.outcomes:
         a = outcome.group.attributes
         where = f"{rm5.path}: outcome {outcome.number} ({outcome.name})"
         if outcome.kind == "generic":
-            raise InputError(f"{where}: generic inverse-variance outcomes are not imported yet; nothing was written")
+            _check_generic(rm5, outcome, where)
+            continue
         if a.get("EFFECT_MEASURE") not in MEASURES:
             raise InputError(f"{where}: effect measure {a.get('EFFECT_MEASURE')!r} is not one of {', '.join(MEASURES)}")
         if outcome.kind == "dichotomous" and a.get("METHOD") not in METHODS:
@@ -112,6 +170,26 @@ def _check(rm5: Rm5) -> None:
                         or counts and number != int(number):
                     raise InputError(f"{where}: study {row.get('STUDY_ID')}: field {name}: {value!r} is not"
                                      f" {'a whole number >= 0' if counts else 'a finite number'}")
+
+
+def _check_generic(rm5: Rm5, outcome: Outcome, where: str) -> None:
+    a = outcome.group.attributes
+    named = a.get("EFFECT_MEASURE_TEXT") or a.get("EFFECT_MEASURE") or "(none)"
+    if generic_measure(outcome) is None:
+        raise InputError(f"{where}: generic inverse-variance measure {named!r} is not imported (only hazard, odds and"
+                         " risk ratios are); nothing was written")
+    if a.get("LOG_DATA", "YES") != "YES":
+        raise InputError(f"{where}: generic {named} data are not entered on the log scale (LOG_DATA={a['LOG_DATA']!r});"
+                         " a ratio is pooled on its logarithm, so nothing was written")
+    for attributes in [a] + [g.attributes for g in outcome.subgroups]:
+        for name in STORED_NUMBERS:
+            value = attributes.get(name, "")
+            if value.strip() and not _is_number(value):
+                raise InputError(f"{where}: field {name}: {value!r} is not a number")
+    for row in outcome.rows:
+        if row.get("STUDY_ID") not in rm5.studies:
+            raise InputError(f"{where}: a data row names study {row.get('STUDY_ID')!r}, which the file does not list")
+        generic_row(row, f"{where}: study {row.get('STUDY_ID')}")
 
 
 def import_rm5(engine: sa.Engine, path: str | Path, review: str | None = None) -> Rm5Import:
@@ -198,15 +276,17 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
                        _write_table(connection, s.Arm, [{"study_id": u, "role": role}
                                                         for u in unit_ids for role in ("experimental", "control")], where)))
 
-    outcome_rows, analysis_rows, attributes, dichotomous, continuous, published = [], [], [], [], [], []
+    outcome_rows, analysis_rows, attributes, dichotomous, continuous, generic, published = [], [], [], [], [], [], []
     for outcome in rm5.outcomes:
         a = outcome.group.attributes
+        measure = generic_measure(outcome) if outcome.kind == "generic" else MEASURES[a["EFFECT_MEASURE"]]
         outcome_rows.append({"review_id": review_id, "name": outcome.number, "label": outcome.name,
-                             "kind": outcome.kind, "measure": MEASURES[a["EFFECT_MEASURE"]]})
+                             "kind": GENERIC_KINDS[measure] if outcome.kind == "generic" else outcome.kind,
+                             "measure": measure})
     outcome_ids = _write_table(connection, s.Outcome, outcome_rows, where)
     for outcome, outcome_id in zip(rm5.outcomes, outcome_ids):
         a = outcome.group.attributes
-        measure = MEASURES[a["EFFECT_MEASURE"]]
+        measure = generic_measure(outcome) if outcome.kind == "generic" else MEASURES[a["EFFECT_MEASURE"]]
         subgroup = f"subgroup {outcome.number}" if outcome.subgroups else None
         analysis_rows.append({
             "review_id": review_id, "outcome_id": outcome_id, "name": outcome.number,
@@ -224,6 +304,9 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
                 if subgroup:
                     attributes.append({"study_id": unit, "name": subgroup, "value": group_name, "source": rm5.path.name})
                 ref = f"{rm5.path.name}: outcome {outcome.number}, {row['STUDY_ID']} row {k}"
+                if outcome.kind == "generic":
+                    generic.append(_contrast(row, outcome_id, unit, measure, ref, update_id, str(rm5.path)))
+                    continue
                 for role, side in (("experimental", "1"), ("control", "2")):
                     common = {"outcome_id": outcome_id, "arm_id": arm_ids[unit, role], "variant": "primary",
                               "source_ref": ref, "review_update_id": update_id}
@@ -238,6 +321,9 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
     _write_table(connection, s.StudyAttribute, attributes, where)
     _write_table(connection, s.DichotomousData, dichotomous, where)
     _write_table(connection, s.ContinuousData, continuous, where)
+    if generic and GENERIC_LEVEL not in set(connection.execute(sa.select(s.CiLevel.level)).scalars()):
+        _write_table(connection, s.CiLevel, [{"level": GENERIC_LEVEL, "z": _z(GENERIC_LEVEL)}], where)
+    _write_table(connection, s.ContrastEstimate, generic, where)
     by_number = dict(zip([o.number for o in rm5.outcomes], analysis_ids))
     _write_table(connection, s.PublishedResult, [
         {"analysis_id": by_number[p["number"]], **{k: v for k, v in p.items() if k != "number"}} for p in published], where)
@@ -255,7 +341,21 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
         connection.execute(sa.text("ANALYZE"))
     return {"studies": len(details), "comparisons": len(children), "reports": len(reports), "outcomes": len(outcome_ids),
             "dichotomous rows": len(dichotomous) // 2, "continuous rows": len(continuous) // 2,
+            "generic rows": len(generic),
             "risk of bias": len(bias), "published results": len(published)}
+
+
+def _contrast(row: dict, outcome_id: int, unit: int, measure: str, ref: str, update_id: int, path: str) -> dict:
+    """A generic row as a contrast estimate: the ratio and the CI its log SE gives (all empty if not estimable)."""
+    entered = generic_row(row, f"{path}: {ref}")
+    values = {"estimate": None, "ci_low": None, "ci_high": None, "ci_level": None}
+    if entered is not None:
+        te, se = entered
+        z = _z(GENERIC_LEVEL)
+        values = {"estimate": math.exp(te), "ci_low": math.exp(te - z * se), "ci_high": math.exp(te + z * se),
+                  "ci_level": GENERIC_LEVEL}
+    return {"outcome_id": outcome_id, "study_id": unit, "measure": measure, "variant": "primary",
+            "source_ref": ref, "review_update_id": update_id, **values}
 
 
 def _published(outcome: Outcome) -> list[dict]:

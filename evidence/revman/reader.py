@@ -125,8 +125,12 @@ def read_rm5(path: str | Path) -> Rm5:
             direct = [dict(row.attrib) for row in child.findall(row_tag)]
             subgroups = [Group(dict(sub.attrib), [dict(row.attrib) for row in sub.findall(row_tag)], _text(sub.find("NAME")))
                          for sub in child.findall(sub_tag)]
+            attributes = dict(child.attrib)
+            if child.find("EFFECT_MEASURE") is not None:
+                # Generic inverse-variance outcomes name their measure in an element, in words ("Hazard Ratio").
+                attributes.setdefault("EFFECT_MEASURE_TEXT", _text(child.find("EFFECT_MEASURE")))
             outcomes.append(Outcome(kind, comparison_name, f"{c_index}.{position}",
-                                    Group(dict(child.attrib), direct, _text(child.find("NAME"))), subgroups))
+                                    Group(attributes, direct, _text(child.find("NAME"))), subgroups))
     details = []
     reasons = {e.get("STUDY_ID"): _text(e.find("CHAR_REASON_FOR_EXCLUSION")) for e in root.iter("EXCLUDED_CHAR")}
     for status, tag in (("included", "INCLUDED_STUDIES"), ("excluded", "EXCLUDED_STUDIES"),
