@@ -67,6 +67,7 @@ REVIEW_ROWS = {
     "full_text_retrieval": _RECORD, "record_duplicate": _RECORD, "screening_status": _RECORD,
     "study_attribute": _STUDY, "report": _STUDY, "arm": _STUDY, "bias_judgement": _STUDY,
     "dichotomous_data": _OUTCOME, "contrast_estimate": _OUTCOME, "continuous_data": _OUTCOME,
+    "certainty_assessment": _OUTCOME,
     "ci_level": "",
     "pooled_result": _RUN, "subgroup_result": _RUN, "subgroup_test": _RUN, "study_result": _RUN,
     "cumulative_result": _RUN,

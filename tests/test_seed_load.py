@@ -31,7 +31,7 @@ def test_every_row_of_every_file_is_loaded(loaded):
         "study_attributes.csv": "study_attribute", "reports.csv": "report", "arms.csv": "arm",
         "corrections.csv": "correction", "outcomes.csv": "outcome", "dichotomous.csv": "dichotomous_data",
         "estimates.csv": "contrast_estimate", "bias.csv": "bias_judgement", "analyses.csv": "analysis",
-        "published_results.csv": "published_result",
+        "published_results.csv": "published_result", "certainty.csv": "certainty_assessment",
     }
     assert set(tables) == set(FILES)
     for name, table in tables.items():

@@ -22,6 +22,7 @@ from ..db import friendly_errors
 from ..errors import AlreadyLoadedError, InputError
 from ..schema.analyses import FIXED_METHODS, MODEL_CHOICES, MODELS
 from ..schema.bias import JUDGEMENTS, ROB1_DOMAINS
+from ..schema.certainty import DESIGNS, DOMAIN_LEVELS, DOMAINS, LARGE_EFFECT_LEVELS, PRESENT, PUBLICATION_BIAS_LEVELS, UPGRADES
 from ..schema.outcomes import CATEGORIES, CONTRAST_MEASURES, DIRECTIONS, MEASURES, OUTCOME_KINDS
 from ..schema.review import ELIGIBILITY_KINDS
 from ..schema.searching import FLOW_STAGES
@@ -102,12 +103,25 @@ FILES: dict[str, dict[str, Any]] = {
         "estimate": number, "ci_low": number, "ci_high": number, "p": text, "i2": text, "q_p": text,
         "events_experimental": integer, "events_control": integer, "source": text,
     },
+    "certainty.csv": {
+        "outcome": required(text), "analysis": text, "design": required(one_of(*DESIGNS)),
+        **{column: parser for domain in DOMAINS for column, parser in (
+            (domain, required(one_of(*DOMAIN_LEVELS))), (f"{domain}_reason", required(text)))},
+        "publication_bias": required(one_of(*PUBLICATION_BIAS_LEVELS)), "publication_bias_reason": required(text),
+        "large_effect": one_of(*LARGE_EFFECT_LEVELS), "dose_response": one_of(*PRESENT),
+        "plausible_confounding": one_of(*PRESENT), "upgrade_reason": text, "comments": text,
+        "assessed_by": required(text), "source": text,
+    },
 }
+# The columns of certainty.csv that go to certainty_assessment as they are.
+CERTAINTY_COLUMNS = tuple(name for name in FILES["certainty.csv"] if name not in ("outcome", "analysis"))
 REQUIRED_FILES = ("review.yaml", "searches.csv", "studies.csv", "arms.csv", "outcomes.csv", "analyses.csv")
 # Columns added after the format's first version: a file may leave them out.
 OPTIONAL_COLUMNS = {
     "corrections.csv": ("outcome", "variant"),
     "analyses.csv": ("threshold", "planned_rrr", "planned_control_risk"),
+    # Upgrading applies to non-randomised evidence only: a file of trials may leave those columns out.
+    "certainty.csv": ("analysis", *UPGRADES, "upgrade_reason", "comments", "source"),
 }
 
 
@@ -339,6 +353,7 @@ def check_references(rows: dict[str, list[Row]], store: StoreKeys | None = None)
             known(row, "outcome", outcomes, "outcome in outcomes.csv")
     for row in rows["published_results.csv"]:
         known(row, "analysis", analyses, "analysis in analyses.csv")
+    _check_certainty(rows["certainty.csv"], own["analyses.csv"], outcomes, analyses, known)
     for row in rows["dichotomous.csv"]:
         if row["events"] is not None and row["total"] is not None and row["events"] > row["total"]:
             raise row.error("events", f"{row['events']} events is more than the total {row['total']}")
@@ -355,6 +370,25 @@ def check_references(rows: dict[str, list[Row]], store: StoreKeys | None = None)
         if row["threshold"] is not None and row["measure"] not in ("MD", "SMD", "RD") and not row["threshold"] > 0:
             raise row.error("threshold", f"{row['threshold']} is not a ratio > 0 (the threshold is on the {row['measure']} scale)")
     return _check_corrections(rows, own, store)
+
+
+def _check_certainty(rows: list[Row], own_analyses: dict[tuple, Row], outcomes: set, analyses: set, known) -> None:
+    """certainty.csv: one assessment per outcome and folder (an update folder may re-grade a stored outcome),
+    a known outcome, an analysis of that outcome, and upgrading only for non-randomised evidence, with a reason."""
+    _unique(rows, ("outcome",))
+    for row in rows:
+        known(row, "outcome", outcomes, "outcome in outcomes.csv")
+        if row["analysis"] is not None:
+            known(row, "analysis", analyses, "analysis in analyses.csv")
+            defined = own_analyses.get((row["analysis"],))
+            if defined is not None and defined["outcome"] != row["outcome"]:
+                raise row.error("analysis", f"{row['analysis']} is an analysis of {defined['outcome']}, not of {row['outcome']}")
+        upgrades = [name for name in UPGRADES if row[name] not in (None, "no")]
+        if upgrades and row["design"] == "randomised":
+            raise row.error(upgrades[0], f"{row[upgrades[0]]!r}: upgrading is for non-randomised evidence only"
+                            " (design is randomised: GRADE starts randomised trials at high)")
+        if upgrades and row["upgrade_reason"] is None:
+            raise row.error("upgrade_reason", f"is empty but required when {upgrades[0]} upgrades the certainty")
 
 
 def _check_estimate(row: Row, values: dict[str, Any], field_name: str = "estimate") -> None:
@@ -551,6 +585,26 @@ def _write_reviews(connection: sa.Connection, seeds: list[Seed]) -> list[dict[st
     return write_content(connection, seeds, targets)
 
 
+def _write_certainty(connection: sa.Connection, seeds: list[Seed], targets: list[Target], rows: list[tuple[int, Row]],
+                     outcome_ids: dict, analysis_ids: dict) -> None:
+    """certainty.csv's rows, dated to the folder's update; an analysis a row names must be of the row's outcome
+    (checked here for analyses the store held before this folder)."""
+    def analysis_id(i: int, row: Row) -> int | None:
+        return analysis_ids[i, (row["analysis"],)] if row["analysis"] is not None else None
+
+    named = {analysis_id(i, row) for i, row in rows} - {None}
+    outcome_of = dict(connection.execute(
+        sa.select(schema.Analysis.id, schema.Analysis.outcome_id).where(schema.Analysis.id.in_(named))).all()) if named else {}
+    for i, row in rows:
+        if row["analysis"] is not None and outcome_of[analysis_id(i, row)] != outcome_ids[i, (row["outcome"],)]:
+            raise row.error("analysis", f"{row['analysis']} is an analysis of another outcome, not of {row['outcome']}")
+    _write_table(connection, schema.CertaintyAssessment, [
+        {"outcome_id": outcome_ids[i, (row["outcome"],)], "analysis_id": analysis_id(i, row),
+         "review_update_id": targets[i].update_id, **{name: row[name] for name in CERTAINTY_COLUMNS}}
+        for i, row in rows
+    ], _where(seeds, "certainty.csv"))
+
+
 def _where(seeds: list[Seed], name: str) -> str:
     """A file named in a database error: its full path when one folder is written."""
     return str(seeds[0].path / name) if len(seeds) == 1 else name
@@ -639,6 +693,7 @@ def write_content(connection: sa.Connection, seeds: list[Seed], targets: list[Ta
         "events_experimental": row["events_experimental"], "events_control": row["events_control"],
         "source": row["source"],
     }, lambda row: None)
+    _write_certainty(connection, seeds, targets, rows_of("certainty.csv"), outcome_ids, analysis_ids)
     row_ids = {"arms": arm_ids, "studies": study_ids, "dichotomous": dichotomous_ids, "estimates": estimate_ids}
     corrections = rows_of("corrections.csv")
     printed = [text for seed in seeds for text in seed.printed]
