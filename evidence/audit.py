@@ -416,12 +416,12 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
 
 def _recompute(connection: sa.Connection, review_id: int) -> dict[tuple[int, str | None, str], dict[str, Any]]:
     """Every analysis pooled in memory with its own settings: {(analysis id, subgroup or None, model): summary}."""
-    from .pool import _read_analyses, _read_inputs, compute
+    from .pool import read_analyses, read_inputs, compute
 
-    analyses = _read_analyses(connection, [review_id])
+    analyses = read_analyses(connection, [review_id])
     if not analyses:
         return {}
-    computation = compute(_read_inputs(connection, [review_id]), analyses)
+    computation = compute(read_inputs(connection, [review_id]), analyses)
     out = {}
     for table, has_subgroup in ((computation.pooled, False), (computation.subgroups, True)):
         if not table or not len(table["analysis_id"]):

@@ -139,7 +139,18 @@ def _group_total(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     return np.where(missing | (count == 0), np.nan, total)
 
 
-def _pool_call(config: tuple, inputs: dict[str, np.ndarray], rows: np.ndarray, group: np.ndarray, n_groups: int):
+def analysis_config(analysis: dict[str, Any], counted: bool, model: str | None = None) -> tuple:
+    """How one analysis is pooled, as `pool_call` takes it: analyses with equal configs pool in one call.
+
+    counted: whether its rows carry 2x2 counts; a ratio without them (estimates only, e.g. a RevMan
+    generic inverse-variance outcome) is pooled from ln(ratio) and SE. model: "fixed" or "random"
+    in place of the review's rule (leave-one-out and other re-poolings that force one).
+    """
+    return (analysis["measure"], analysis["method"], analysis["tau2_method"], float(analysis["level"]),
+            model or analysis["rule"], counted)
+
+
+def pool_call(config: tuple, inputs: dict[str, np.ndarray], rows: np.ndarray, group: np.ndarray, n_groups: int):
     """One vectorised pooling call for the given input rows, grouped into n_groups units."""
     from .pooling import generic_effects, pool, pool_dichotomous
 
@@ -187,7 +198,7 @@ def _cumulative(config, inputs, rows, group, n_members, analysis_ids, order) -> 
     from .pooling.sensitivity import cumulative
 
     rank, year = order
-    resampled = cumulative(lambda sel, owner, n: _pool_call(config, inputs, rows[sel], owner, n),
+    resampled = cumulative(lambda sel, owner, n: pool_call(config, inputs, rows[sel], owner, n),
                            group, n_members, rank[rows])
     added = rows[resampled.study]  # the input row each step adds, ordered by analysis then step
     n = added.shape[0]
@@ -229,13 +240,10 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]],
     analysis_ids = np.array([a["id"] for a in analyses], dtype=np.int64)
     order = np.argsort(analysis_ids)
     row_analysis = order[np.searchsorted(analysis_ids[order], inputs["analysis_id"].astype(np.int64))]
-    # An analysis of a ratio whose rows carry no 2x2 counts (estimates only, e.g. a RevMan generic
-    # inverse-variance outcome) is pooled from its ln(ratio) and SE.
     counted = np.bincount(row_analysis, weights=~np.isnan(inputs["e_events"].astype(float)), minlength=len(analyses)) > 0
     configs: dict[tuple, int] = {}
-    config_of = np.array([configs.setdefault(
-        (a["measure"], a["method"], a["tau2_method"], float(a["level"]), a["rule"], bool(counted[i])), len(configs))
-        for i, a in enumerate(analyses)])
+    config_of = np.array([configs.setdefault(analysis_config(a, bool(counted[i])), len(configs))
+                          for i, a in enumerate(analyses)])
     has_subgroup = np.array([bool(a["subgroup"]) for a in analyses])
     pooled, subgroups, tests, studies, cumulative = _Columns(), _Columns(), _Columns(), _Columns(), _Columns()
     for config, c in configs.items():
@@ -244,7 +252,7 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]],
         local[members] = np.arange(len(members))
         rows = np.flatnonzero(local[row_analysis] >= 0)
         group = local[row_analysis[rows]]
-        result = _pool_call(config, inputs, rows, group, len(members))
+        result = pool_call(config, inputs, rows, group, len(members))
         summary = _summaries(result, inputs, rows, group, len(members))
         pooled.add(analysis_id=np.tile(analysis_ids[members], 2), **summary)
         natural = result.conventions.to_natural
@@ -263,7 +271,7 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]],
             units: dict[tuple, int] = {}
             labels = [value or NOT_ASSIGNED for value in inputs["subgroup"][split]]
             sub_group = np.array([units.setdefault((a, v), len(units)) for a, v in zip(row_analysis[split], labels)])
-            sub_result = _pool_call(config, inputs, split, sub_group, len(units))
+            sub_result = pool_call(config, inputs, split, sub_group, len(units))
             sub_summary = _summaries(sub_result, inputs, split, sub_group, len(units))
             parent_analysis = np.array([a for a, _ in units])
             subgroups.add(analysis_id=np.tile(analysis_ids[parent_analysis], 2),
@@ -280,14 +288,14 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]],
 
 # ---------------------------------------------------------------- reading and writing
 
-def _read_inputs(connection: sa.Connection, review_ids: list[int]) -> dict[str, np.ndarray]:
+def read_inputs(connection: sa.Connection, review_ids: list[int]) -> dict[str, np.ndarray]:
     statement = sa.text(
         f"SELECT {', '.join(INPUT_COLUMNS)} FROM analysis_input WHERE review_id IN :ids ORDER BY analysis_id, study_id"
     ).bindparams(sa.bindparam("ids", value=review_ids, expanding=True))
     return read_columns(connection, statement, NUMERIC_INPUTS)
 
 
-def _read_analyses(connection: sa.Connection, review_ids: list[int]) -> list[dict[str, Any]]:
+def read_analyses(connection: sa.Connection, review_ids: list[int]) -> list[dict[str, Any]]:
     a, o, r = schema.Analysis, schema.Outcome, schema.Review
     statement = (
         sa.select(a.id, a.review_id, a.name, a.label, a.measure, a.method, a.model, a.tau2_method, a.level,
@@ -301,7 +309,7 @@ def _read_analyses(connection: sa.Connection, review_ids: list[int]) -> list[dic
     return analyses
 
 
-def _publication_order(connection: sa.Connection, review_ids: list[int], study_ids: np.ndarray):
+def publication_order(connection: sa.Connection, review_ids: list[int], study_ids: np.ndarray):
     """(rank, year) per input row: studies by year of publication (the study's year, else its earliest
     journal report's, else its earliest report's; unknown last), then label."""
     rows = connection.execute(sa.text(
@@ -316,7 +324,7 @@ def _publication_order(connection: sa.Connection, review_ids: list[int], study_i
     return (np.array([rank[s] for s in ids], dtype=np.int64), np.array([year[s] for s in ids], dtype=float))
 
 
-def _inputs_hashes(inputs: dict[str, np.ndarray], review_ids: list[int]) -> dict[int, str]:
+def inputs_hashes(inputs: dict[str, np.ndarray], review_ids: list[int]) -> dict[int, str]:
     """sha256 of each review's input rows (in analysis, study order): equal hashes, equal inputs."""
     reviews = inputs["review_id"].astype(np.int64)
     order = np.argsort(reviews, kind="stable")
@@ -378,16 +386,16 @@ def pool_on_connection(connection: sa.Connection, selected: dict[str, int], *, d
     """
     clock = clock or _Clock(None)
     review_ids = list(selected.values())
-    analyses = _read_analyses(connection, review_ids)
-    inputs = _read_inputs(connection, review_ids)
+    analyses = read_analyses(connection, review_ids)
+    inputs = read_inputs(connection, review_ids)
     # The benchmark's re-pool of thousands of analyses skips the cumulative ones.
-    order = _publication_order(connection, review_ids, inputs["study_id"]) if (describe if cumulative is None else cumulative) else None
+    order = publication_order(connection, review_ids, inputs["study_id"]) if (describe if cumulative is None else cumulative) else None
     clock.lap("read")
     computation = compute(inputs, analyses, order)
     clock.lap("pool")
 
     run_ids = allocate_ids(connection, "analysis_run", len(review_ids))
-    hashes = _inputs_hashes(inputs, review_ids)
+    hashes = inputs_hashes(inputs, review_ids)
     latest_update = dict(connection.execute(
         sa.select(schema.ReviewUpdate.review_id, sa.func.max(schema.ReviewUpdate.id))
         .group_by(schema.ReviewUpdate.review_id)).all())
