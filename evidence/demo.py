@@ -27,6 +27,7 @@ class DemoResult:
     updates: list[LoadResult] = field(default_factory=list)
     updated_flow: Flow | None = None
     diff: tuple | None = None  # (from run, to run, [AnalysisDiff]) across the last update
+    report: Path | None = None  # the HTML report of the latest run, when asked
 
 
 def update_folders(seed: Path) -> list[Path]:
@@ -56,8 +57,9 @@ def _runs_across_last_update(engine: sa.Engine, slug: str) -> tuple[int, int] | 
     return (rows[-2][1], rows[-1][1]) if len(rows) >= 2 else None
 
 
-def run_demo(url: str | None, seed: Path | None = None) -> DemoResult:
-    """Load the review, pool it as published, then apply its update folders and say what changed."""
+def run_demo(url: str | None, seed: Path | None = None, report: Path | None = None) -> DemoResult:
+    """Load the review, pool it as published, then apply its update folders and say what changed;
+    with `report`, write the HTML report of the latest run there."""
     from .diff import diff_runs
 
     seed = seed or DEFAULT_SEED
@@ -72,4 +74,9 @@ def run_demo(url: str | None, seed: Path | None = None) -> DemoResult:
     if runs:
         result.updated_flow = prisma_flow(engine, loaded.slug)
         result.diff = diff_runs(engine, loaded.slug, *runs)
+    if report is not None:
+        from .report import write_report
+
+        write_report(engine, loaded.slug, report)
+        result.report = Path(report)
     return result

@@ -48,7 +48,7 @@ def test_init_creates_the_default_file_in_the_working_folder(tmp_path):
     result = evidence("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "evidence.duckdb").exists()
-    assert "revision 0005" in result.stdout
+    assert "revision 0006" in result.stdout
 
 
 def test_load_then_load_again(store):
@@ -119,6 +119,8 @@ def test_demo_runs_the_main_job(tmp_path):
     assert "update 1: loaded" in result.stdout and "total_studies             5" in result.stdout
     assert "pfs: participants 1665 -> 1715" in result.stdout
     assert (tmp_path / "evidence.duckdb").exists()
+    assert "wrote evidence-report.html" in result.stdout
+    assert (tmp_path / "evidence-report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert "nothing changed" in evidence("demo", cwd=tmp_path).stdout
 
 
@@ -330,3 +332,44 @@ def test_tsa_calculators():
                                  "--d2", "0.25", "--json").stdout)
     assert (design["ris_fixed"], design["ris"], design["ris_sequential"]) == (778, 1038, None)
     assert_one_line_error(evidence("tsa", "boundaries", "--timing", "half,1"), 2, "--timing 'half,1'")
+
+
+def test_plot_draws_each_figure_and_refuses_a_wrong_suffix(store, tmp_path):
+    evidence("load", str(SEED), url=store)
+    evidence("pool", url=store)
+    commands = {
+        "forest.svg": ["forest", "--analysis", "orr"], "funnel.svg": ["funnel", "--analysis", "orr", "--egger"],
+        "cumulative.svg": ["cumulative", "--analysis", "pfs"], "loo.svg": ["leave-one-out", "--analysis", "orr"],
+        "tsa.svg": ["tsa", "--analysis", "pfs"], "prisma.png": ["prisma"], "rob.svg": ["rob", "--kind", "summary"],
+    }
+    for name, args in commands.items():
+        out = tmp_path / name
+        result = evidence("plot", *args, "--out", str(out), url=store)
+        assert result.returncode == 0 and result.stdout.strip() == f"wrote {out}", result.stderr
+    assert "ICARIA-MM" in (tmp_path / "forest.svg").read_text()
+    assert (tmp_path / "prisma.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert_one_line_error(evidence("plot", "forest", "--analysis", "orr", "--out", str(tmp_path / "f.pdf"), url=store),
+                          2, "f.pdf: a figure is written as .svg or .png")
+    assert_one_line_error(evidence("plot", "forest", "--analysis", "nope", "--out", str(tmp_path / "f.svg"), url=store),
+                          6, "no analysis 'nope'")
+
+
+def test_report_writes_one_html_file(store, tmp_path):
+    evidence("load", str(SEED), url=store)
+    out = tmp_path / "report.html"
+    assert_one_line_error(evidence("report", "--out", str(out), url=store), 6, "run `evidence pool` first")
+    evidence("pool", url=store)
+    result = evidence("report", "--out", str(out), url=store)
+    assert result.returncode == 0 and "report of 'isatuximab-mm' from analysis run 1" in result.stdout, result.stderr
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_sof_prints_the_summary_of_findings(store):
+    evidence("load", str(SEED), url=store)
+    evidence("pool", url=store)
+    table = json.loads(evidence("sof", "--json", url=store).stdout)
+    pfs = next(row for row in table["rows"] if row["outcome"] == "PFS")
+    # The certainty follows from seeds/isatuximab-mm/certainty.csv: PFS is downgraded once (risk of bias).
+    assert (pfs["measure"], pfs["k"], pfs["certainty"]) == ("HR", 4, "moderate")
+    text = evidence("sof", url=store)
+    assert text.returncode == 0 and "Summary of findings: isatuximab-mm" in text.stdout

@@ -29,6 +29,7 @@ from evidence.cli.records import dedup_app, import_app  # noqa: E402  (Typer onl
 from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
 from evidence.cli.rm5 import rm5_app  # noqa: E402  (Typer only)
 from evidence.cli.tsa import tsa_app  # noqa: E402  (Typer only)
+from evidence.cli.plot import plot_app  # noqa: E402  (Typer only)
 
 app.add_typer(bench_app, name="bench")
 app.add_typer(import_app, name="import")
@@ -36,6 +37,7 @@ app.add_typer(dedup_app, name="dedup")
 app.add_typer(screen_app, name="screen")
 app.add_typer(tsa_app, name="tsa")
 app.add_typer(rm5_app, name="rm5")
+app.add_typer(plot_app, name="plot")
 
 
 @app.callback()
@@ -74,6 +76,37 @@ def load(path: Path = typer.Argument(..., help="a seed folder (review.yaml and C
             typer.echo(f"pooled the updated review: analysis run {result.run_id} (`evidence diff` shows what changed)")
     else:
         typer.echo(f"{what} was already loaded from this content: nothing changed")
+
+
+@app.command()
+def report(
+    out: Path = typer.Option(..., "--out", help="the HTML file to write"),
+    review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
+) -> None:
+    """Write one self-contained HTML report of the review's latest run: question, PRISMA, risk of bias,
+    every analysis with its forest plot, the summary of findings and the audit findings."""
+    from evidence.report import write_report
+
+    result = write_report(open_store(read_only=True), review, out)
+    typer.echo(f"wrote {out}: report of {result.slug!r} from analysis run {result.run_id}")
+    for missing in result.missing:
+        typer.echo(f"  not drawn: {missing}")
+
+
+@app.command()
+def sof(
+    review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object with a row per outcome"),
+) -> None:
+    """The summary of findings of the latest run: per outcome k, participants, relative effect, risks per 1,000
+    and the GRADE certainty with its reasons."""
+    from evidence.sof import sof_table
+
+    table = sof_table(open_store(read_only=True), review)
+    if as_json:
+        echo_json(table.as_json())
+    else:
+        typer.echo(table.to_text())
 
 
 review_app = typer.Typer(help="Create and list reviews.", no_args_is_help=True)
@@ -272,13 +305,14 @@ def meta(
 @app.command()
 def demo(
     seed: Path = typer.Option(None, "--seed", help="seed folder [default: the isatuximab review shipped in seeds/]"),
+    report: Path = typer.Option(Path("evidence-report.html"), "--report", help="where to write the HTML report"),
 ) -> None:
     """Set up the store, load the isatuximab review, print PRISMA and pool every outcome, then apply its
-    first update (a new trial and corrections) and print what changed."""
+    first update (a new trial and corrections), print what changed and write the HTML report."""
     from evidence.cli.format import format_diff, format_flow, format_pool
     from evidence.demo import run_demo
 
-    result = run_demo(State.url, seed)
+    result = run_demo(State.url, seed, report)
     typer.echo(result.load_message)
     typer.echo("")
     typer.echo(format_flow(result.flow))
@@ -294,6 +328,10 @@ def demo(
         typer.echo("")
         typer.echo("what the update changed (evidence diff):")
         typer.echo(format_diff(*result.diff))
+    if result.report is not None:
+        typer.echo("")
+        typer.echo(f"wrote {result.report}: the report of the latest run (PRISMA, risk of bias, forest plots,"
+                   " summary of findings, audit), one HTML file")
 
 
 def main() -> None:
