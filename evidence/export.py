@@ -67,6 +67,7 @@ REVIEW_ROWS = {
     "full_text_retrieval": _RECORD, "record_duplicate": _RECORD, "screening_status": _RECORD,
     "study_attribute": _STUDY, "report": _STUDY, "arm": _STUDY, "bias_judgement": _STUDY,
     "dichotomous_data": _OUTCOME, "contrast_estimate": _OUTCOME, "continuous_data": _OUTCOME,
+    "generic_estimate": _OUTCOME,
     "certainty_assessment": _OUTCOME,
     "ci_level": "",
     "pooled_result": _RUN, "subgroup_result": _RUN, "subgroup_test": _RUN, "study_result": _RUN,
@@ -139,7 +140,8 @@ def _write_r(connection: sa.Connection, review_id: int, out: Path) -> tuple[list
     files, counts, index = [], {}, []
     for a in analyses:
         rows = by_analysis.get(a["id"], [])
-        dichotomous = a["measure"] in ("RR", "OR", "RD", "PETO")
+        # Counts go to metabin; estimates (a RevMan generic inverse-variance outcome of a ratio too) to metagen.
+        dichotomous = a["measure"] in ("RR", "OR", "RD", "PETO") and all(r["data_kind"] == "dichotomous" for r in rows)
         path = out / f"{a['name']}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)

@@ -19,7 +19,7 @@ def test_one_head():
     engine = sa.create_engine("duckdb:///:memory:")
     with engine.connect() as connection:
         heads = ScriptDirectory.from_config(db.alembic_config(connection)).get_heads()
-    assert heads == ["0006"]
+    assert heads == ["0007"]
 
 
 def test_models_and_migrations_agree_on_postgresql(postgres_url):
@@ -65,7 +65,7 @@ def test_downgrade_to_base_and_back(duckdb_url):
         left = connection.execute(sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")).scalars().all()
     assert left == ["alembic_version"]
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0006"
+    assert db.current_revision(engine) == "0007"
     engine.dispose()
 
 
@@ -131,7 +131,7 @@ def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_
 
     before = {table: rows(table) for table in old_columns}
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0006"
+    assert db.current_revision(engine) == "0007"
     for table, found in before.items():
         assert rows(table) == found, table
     with engine.connect() as connection:

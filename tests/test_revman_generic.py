@@ -41,8 +41,12 @@ def _fixed(te: np.ndarray, se: np.ndarray) -> dict[str, float]:
 
 
 def generic_fleiss(tmp_path, *, measure_text: str = "Odds Ratio", log_data: str = "YES", ln_effect: bool = False,
-                   tamper_ci: bool = False, store_results: bool = True):
-    """Fleiss 1993's outcome as a generic inverse-variance outcome; returns (path, te, se)."""
+                   tamper_ci: bool = False, store_results: bool = True, difference: bool = False):
+    """Fleiss 1993's outcome as a generic inverse-variance outcome; returns (path, te, se).
+
+    difference: the rows' ln(OR) and SE entered as a difference-scale measure (LOG_DATA NO), as a
+    review would enter, say, a log rate ratio under a measure of its own name.
+    """
     text = FLEISS.read_bytes().decode("cp1252")
     root = ET.fromstring(text.split("?>", 1)[1])
     comparison = next(root.iter("COMPARISON"))
@@ -54,10 +58,11 @@ def generic_fleiss(tmp_path, *, measure_text: str = "Odds Ratio", log_data: str 
     attributes = {"CI_STUDY": "95", "CI_TOTAL": "95", "ID": "CMP-001.09", "NO": "9", "RANDOM": "NO",
                   "LOG_DATA": log_data, "TOTALS": "YES", "SUBGROUPS": "NO", "SUBGROUP_TEST": "YES",
                   "SORT_BY": "USER", "STUDIES": str(len(rows)), "ESTIMABLE": "YES"}
+    natural = float if difference else math.exp
     if store_results:
         attributes.update({
-            "EFFECT_SIZE": repr(math.exp(fit["te"])), "CI_START": repr(math.exp(fit["te"] - Z95 * fit["se"])),
-            "CI_END": repr(math.exp(fit["te"] + Z95 * fit["se"])), "Z": repr(abs(fit["te"] / fit["se"])),
+            "EFFECT_SIZE": repr(natural(fit["te"])), "CI_START": repr(natural(fit["te"] - Z95 * fit["se"])),
+            "CI_END": repr(natural(fit["te"] + Z95 * fit["se"])), "Z": repr(abs(fit["te"] / fit["se"])),
             "CHI2": repr(fit["q"]), "DF": str(fit["df"]), "I2": repr(fit["i2"]), "TAU2": "0.0"})
     outcome = ET.SubElement(comparison, "IV_OUTCOME", attributes)
     ET.SubElement(outcome, "NAME").text = "Mortality (generic inverse variance)"
@@ -65,10 +70,10 @@ def generic_fleiss(tmp_path, *, measure_text: str = "Odds Ratio", log_data: str 
     ET.SubElement(outcome, "GROUP_LABEL_2").text = "Placebo"
     ET.SubElement(outcome, "EFFECT_MEASURE").text = measure_text
     for row, t, s, weight in zip(rows, te, se, fit["weights"]):
-        low, high = math.exp(t - Z95 * s), math.exp(t + Z95 * s)
+        low, high = natural(t - Z95 * s), natural(t + Z95 * s)
         ET.SubElement(outcome, "IV_DATA", {
             "STUDY_ID": row.get("STUDY_ID"), "ESTIMABLE": "YES", "ORDER": row.get("ORDER"),
-            "EFFECT_SIZE": repr(float(t) if ln_effect else math.exp(t)), "SE": repr(float(s)),
+            "EFFECT_SIZE": repr(float(t) if ln_effect or difference else math.exp(t)), "SE": repr(float(s)),
             "CI_START": repr(low * (1.2 if tamper_ci else 1)), "CI_END": repr(high), "WEIGHT": repr(float(weight))})
     comparison.remove(dich)  # only the generic outcome: its analysis is "1.2" (after the continuous one)
     path = tmp_path / "fleiss-generic.rm5"
@@ -116,9 +121,28 @@ def test_entered_ln_values_are_read_by_their_stored_ci(engine, tmp_path):
     np.testing.assert_allclose(sorted(yi), sorted(te), rtol=1e-12)
 
 
+@pytest.mark.parametrize("measure_text, measure", [("Mean Difference", "MD"), ("log rate ratio", "GENERIC")])
+def test_difference_scale_rows_are_stored_as_entered_and_pooled(engine, tmp_path, measure_text, measure):
+    path, te, se = generic_fleiss(tmp_path, measure_text=measure_text, log_data="NO", difference=True)
+    import_rm5(engine, path, review="fleiss-giv")
+    with engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT measure, estimate, se FROM generic_estimate")).all()
+        kind = connection.execute(sa.text("SELECT kind FROM outcome WHERE label LIKE 'Mortality%'")).scalar_one()
+    assert {row.measure for row in stored} == {measure} and kind == "continuous"
+    np.testing.assert_allclose(sorted((r.estimate, r.se) for r in stored), sorted(zip(te, se)), rtol=0)
+    run = pool_review(engine, "fleiss-giv")
+    pooled = next(r for r in run.analyses if r.measure == measure).chosen
+    fit = _fixed(te, se)
+    assert pooled.estimate == pytest.approx(fit["te"], rel=1e-12) and pooled.i2 == pytest.approx(fit["i2"], rel=1e-9)
+    # rm5 check compares it too: 7 pooled values + 7 studies x 4.
+    result = check_rm5(path)
+    assert result.mismatches == [] and result.compared == 7 + 7 * 4
+
+
 @pytest.mark.parametrize("options, problem", [
-    ({"measure_text": "Mean Difference", "log_data": "NO"}, "generic inverse-variance measure 'Mean Difference' is not imported"),
+    ({"measure_text": "Rate Ratio"}, "generic inverse-variance ratio 'Rate Ratio' is not one the store holds"),
     ({"log_data": "NO"}, "not entered on the log scale"),
+    ({"measure_text": "Mean Difference", "difference": True}, "entered on the log scale (LOG_DATA='YES')"),
     ({"tamper_ci": True}, "do not agree on either scale"),
 ])
 def test_generic_outcomes_the_store_cannot_hold_are_refused_whole(engine, tmp_path, options, problem):

@@ -79,7 +79,7 @@ GENERIC = b"""<?xml version="1.0" encoding="ISO-8859-1"?>
 
 
 @pytest.mark.parametrize("content,problem", [
-    (GENERIC.replace(b'"HR"', b'"MD"'), "generic inverse-variance measure 'MD' is not imported"),
+    (GENERIC.replace(b'"HR"', b'"Rate Ratio"'), "generic inverse-variance ratio 'Rate Ratio' is not one the store holds"),
     # No stored CI to show the scale: read as R's meta reads it (the ratio), and -0.2 is no ratio.
     (GENERIC, "study STD-A: field EFFECT_SIZE: '-0.2' is not a ratio"),
     (GENERIC.replace(b"IV_OUTCOME", b"DICH_OUTCOME").replace(b"IV_DATA", b"DICH_DATA").replace(b'"HR"', b'"XX"'),

@@ -306,4 +306,4 @@ def test_the_store_refuses_an_upgrade_of_randomised_evidence(engine):
             insert(**bad)
     insert(design="'non-randomised'", large_effect="'very large'", upgrade_reason="'r'")
     assert rows(engine, "SELECT COUNT(*) FROM certainty_assessment") == [(1,)]
-    assert db.current_revision(engine) == "0006"
+    assert db.current_revision(engine) >= "0006"  # the constraints came with 0006

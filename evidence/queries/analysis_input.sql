@@ -2,6 +2,8 @@
 -- data: the two arms' events and totals (dichotomous analyses), or the log ratio
 -- and its standard error from an estimate and a CI at the CI's own level
 -- (se = (ln high - ln low) / (2 z), z from ci_level; generic inverse variance).
+-- Generic estimates on a difference scale (MD, SMD, RD or an unnamed measure, as
+-- RevMan's generic inverse-variance outcomes hold them) enter as given.
 -- Continuous data give a mean difference (se from the arms' SDs) or RevMan 5's
 -- standardised mean difference (Hedges' g with J = 1 - 3/(4N - 9) and
 -- var = N/(n1 n2) + g^2/(2(N - 3.94))).
@@ -87,6 +89,36 @@ LEFT JOIN randomised AS r ON r.study_id = s.id
 LEFT JOIN study_attribute AS sa ON sa.study_id = s.id AND sa.name = an.subgroup
 WHERE an.measure IN ('HR', 'OR', 'RR')
   AND ce.estimate IS NOT NULL AND ce.ci_low > 0 AND ce.ci_high > ce.ci_low
+
+UNION ALL
+
+SELECT
+    an.id AS analysis_id,
+    an.review_id,
+    an.name AS analysis,
+    o.name AS outcome,
+    an.measure,
+    s.id AS study_id,
+    s.label AS study,
+    sa.value AS subgroup,
+    'generic' AS data_kind,
+    CAST(NULL AS INTEGER) AS e_events,
+    r.e_total,
+    CAST(NULL AS INTEGER) AS c_events,
+    r.c_total,
+    ge.estimate AS yi,
+    ge.se,
+    r.e_total + r.c_total AS participants,
+    FALSE AS derived_from_percent
+FROM analysis AS an
+JOIN outcome AS o ON o.id = an.outcome_id
+JOIN generic_estimate AS ge
+    ON ge.outcome_id = an.outcome_id AND ge.variant = an.variant AND ge.measure = an.measure
+JOIN study_current AS sc ON sc.study_id = ge.study_id AND sc.status = 'included'
+JOIN study AS s ON s.id = sc.study_id
+LEFT JOIN randomised AS r ON r.study_id = s.id
+LEFT JOIN study_attribute AS sa ON sa.study_id = s.id AND sa.name = an.subgroup
+WHERE ge.estimate IS NOT NULL AND ge.se > 0
 
 UNION ALL
 

@@ -6,9 +6,8 @@ per study: effect, CI and weight (a study RevMan marks not estimable: its weight
 not compared: RevMan's come from approximations that differ from the exact tails by up to 2e-6
 (tests/pooling/tolerances.py). An outcome without study rows, or whose results RevMan did not
 store, is listed, not counted as a match. Subgroups: each subgroup's pooled values, and the
-outcome's Q and I2_Q (the test for subgroup differences). Generic inverse-variance outcomes of a
-ratio are compared like the others (a row's EFFECT_SIZE on the scale the importer read it in);
-other generic outcomes are refused by the importer.
+outcome's Q and I2_Q (the test for subgroup differences). Generic inverse-variance outcomes are
+compared like the others (a ratio row's EFFECT_SIZE on the scale the importer read it in).
 """
 
 from __future__ import annotations
@@ -118,10 +117,12 @@ def _compare_summary(result: CheckResult, where: str, stored: dict, mine: dict, 
             result.compare(where, name, _stored(stored, name), float(computed))
 
 
-def _entered_as_log(row: dict, where: str) -> bool:
-    """Whether a generic row's EFFECT_SIZE holds ln(ratio), as the importer read it (its CI decides)."""
-    from .importing import generic_row
+def _entered_as_log(outcome: Outcome, row: dict, where: str) -> bool:
+    """Whether a generic ratio row's EFFECT_SIZE holds ln(ratio), as the importer read it (its CI decides)."""
+    from .importing import generic_row, is_ratio
 
+    if not is_ratio(outcome):
+        return False
     entered = generic_row(row, where)
     effect = _stored(row, "EFFECT_SIZE")
     return entered is not None and effect is not None and not (effect > 0 and math.isclose(math.log(effect), entered[0]))
@@ -158,7 +159,7 @@ def _compare_outcome(result: CheckResult, rm5, outcome: Outcome, pooled: dict, s
         if study["estimable"]:
             for name in ("EFFECT_SIZE", "CI_START", "CI_END"):
                 computed = float(study[{"EFFECT_SIZE": "estimate", "CI_START": "ci_low", "CI_END": "ci_high"}[name]])
-                if name == "EFFECT_SIZE" and outcome.kind == "generic" and _entered_as_log(row, where):
+                if name == "EFFECT_SIZE" and outcome.kind == "generic" and _entered_as_log(outcome, row, where):
                     computed = math.log(computed)
                 if _stored(row, name) is not None:
                     result.compare(where, name, _stored(row, name), computed)

@@ -13,8 +13,10 @@ judgements (YES = low, NO = high, UNKNOWN = unclear) with their support; and
 RevMan's stored pooled results as published results. Generic inverse-variance
 outcomes of a ratio measure (hazard, odds or risk ratio, entered on the log scale)
 become contrast estimates: the ratio with the 95% CI its log SE gives, so the
-analysis input recovers the entered ln(effect) and SE. Other generic outcomes
-(differences, unnamed measures) are refused with the file: nothing is written.
+analysis input recovers the entered ln(effect) and SE. Generic outcomes on a
+difference scale (MD, SMD, RD, or a measure named otherwise, then GENERIC) become
+generic estimates: the effect and SE as entered. A generic ratio of another name
+is refused with the file: nothing is written.
 """
 
 from __future__ import annotations
@@ -36,8 +38,12 @@ from .reader import Outcome, Rm5, read_rm5
 MEASURES = {"RR": "RR", "OR": "OR", "RD": "RD", "PETO_OR": "PETO", "MD": "MD", "SMD": "SMD"}
 # Generic inverse-variance outcomes name their measure in words (RevMan user guide; R meta's read.rm5 maps the same).
 GENERIC_MEASURES = {"hazard ratio": "HR", "hr": "HR", "odds ratio": "OR", "or": "OR", "risk ratio": "RR",
-                    "relative risk": "RR", "rr": "RR"}
-GENERIC_KINDS = {"HR": "time_to_event", "OR": "dichotomous", "RR": "dichotomous"}
+                    "relative risk": "RR", "rr": "RR", "mean difference": "MD", "md": "MD",
+                    "std. mean difference": "SMD", "standardised mean difference": "SMD",
+                    "standardized mean difference": "SMD", "smd": "SMD", "risk difference": "RD", "rd": "RD"}
+RATIOS = ("HR", "OR", "RR")
+GENERIC_KINDS = {"HR": "time_to_event", "OR": "dichotomous", "RR": "dichotomous", "RD": "dichotomous",
+                 "MD": "continuous", "SMD": "continuous", "GENERIC": "continuous"}
 GENERIC_LEVEL = 0.95  # the level of the CI written for a generic row: any level recovers the same SE
 METHODS = {"MH": "MH", "IV": "IV", "PETO": "PETO"}
 JUDGEMENTS = {"YES": "low", "NO": "high", "UNKNOWN": "unclear"}
@@ -86,12 +92,17 @@ def _domain(name: str) -> str:
 
 
 def generic_measure(outcome: Outcome) -> str | None:
-    """The store's measure of a generic inverse-variance outcome (HR, OR, RR), or None."""
+    """The store's measure of a generic inverse-variance outcome: a named ratio (HR, OR, RR) or difference
+    (MD, SMD, RD); GENERIC for another measure on a difference scale; None for another ratio."""
     a = outcome.group.attributes
     for name in (a.get("EFFECT_MEASURE", ""), a.get("EFFECT_MEASURE_TEXT", "")):
         if name.strip().lower() in GENERIC_MEASURES:
             return GENERIC_MEASURES[name.strip().lower()]
-    return None
+    return "GENERIC" if a.get("LOG_DATA") == "NO" else None
+
+
+def is_ratio(outcome: Outcome) -> bool:
+    return generic_measure(outcome) in RATIOS
 
 
 def _z(level: float) -> float:
@@ -100,12 +111,13 @@ def _z(level: float) -> float:
     return float(norm.ppf(1 - (1 - level) / 2))
 
 
-def generic_row(row: dict[str, str], where: str) -> tuple[float, float] | None:
-    """A generic row's ln(effect) and SE, or None when RevMan marks it not estimable.
+def generic_row(row: dict[str, str], where: str, ratio: bool = True) -> tuple[float, float] | None:
+    """A generic row's effect on the analysis scale (ln for a ratio) and SE; None when not estimable.
 
-    RevMan stores the ratio (EFFECT_SIZE) for display and the SE of its logarithm, as R's
-    meta reads it; the row's stored CI decides, so a file written the other way round (the
-    entered ln value as EFFECT_SIZE) is read right too, and one that fits neither is refused.
+    For a ratio RevMan stores the ratio (EFFECT_SIZE) for display and the SE of its logarithm,
+    as R's meta reads it; the row's stored CI decides, so a file written the other way round
+    (the entered ln value as EFFECT_SIZE) is read right too, and one that fits neither is
+    refused. A difference is stored as entered, and its CI must agree with it.
     """
     def number(name):
         try:
@@ -119,15 +131,20 @@ def generic_row(row: dict[str, str], where: str) -> tuple[float, float] | None:
         if row.get("ESTIMABLE") != "NO" and row.get("SE", "").strip() and (se is None or se < 0):
             raise InputError(f"{where}: field SE: {row.get('SE')!r} is not a standard error (a number >= 0)")
         return None
-    readings = ([math.log(effect)] if effect > 0 else []) + [effect]  # ratio first (meta's reading), then ln
     low, high, level = number("CI_START"), number("CI_END"), number("CI_STUDY")
-    if low is None or high is None or low <= 0 or high <= 0:
-        if effect <= 0:
+    if not ratio:
+        readings, scale = [effect], (lambda bound: bound)
+    else:
+        readings, scale = ([math.log(effect)] if effect > 0 else []) + [effect], math.log  # meta's reading first
+        if low is None or high is None or low <= 0 or high <= 0:
+            low = high = None  # no CI on the ratio scale to decide by
+    if low is None or high is None:
+        if ratio and effect <= 0:
             raise InputError(f"{where}: field EFFECT_SIZE: {row.get('EFFECT_SIZE')!r} is not a ratio (a number > 0)")
         return readings[0], se
     z = _z((level or 95) / 100)
     for te in readings:
-        if all(math.isclose(math.log(bound), te + sign * z * se, rel_tol=1e-6, abs_tol=1e-9)
+        if all(math.isclose(scale(bound), te + sign * z * se, rel_tol=1e-6, abs_tol=1e-9)
                for bound, sign in ((low, -1), (high, 1))):
             return te, se
     raise InputError(f"{where}: EFFECT_SIZE {row.get('EFFECT_SIZE')}, SE {row.get('SE')} and CI {low} to {high}"
@@ -175,12 +192,15 @@ def _check(rm5: Rm5) -> None:
 def _check_generic(rm5: Rm5, outcome: Outcome, where: str) -> None:
     a = outcome.group.attributes
     named = a.get("EFFECT_MEASURE_TEXT") or a.get("EFFECT_MEASURE") or "(none)"
-    if generic_measure(outcome) is None:
-        raise InputError(f"{where}: generic inverse-variance measure {named!r} is not imported (only hazard, odds and"
-                         " risk ratios are); nothing was written")
-    if a.get("LOG_DATA", "YES") != "YES":
-        raise InputError(f"{where}: generic {named} data are not entered on the log scale (LOG_DATA={a['LOG_DATA']!r});"
-                         " a ratio is pooled on its logarithm, so nothing was written")
+    measure = generic_measure(outcome)
+    if measure is None:
+        raise InputError(f"{where}: generic inverse-variance ratio {named!r} is not one the store holds (hazard, odds"
+                         " and risk ratios; differences of any name); nothing was written")
+    # LOG_DATA: RevMan's "entered data are on log scale", which a ratio needs and a difference must not have.
+    if a.get("LOG_DATA", "YES" if measure in RATIOS else "NO") != ("YES" if measure in RATIOS else "NO"):
+        raise InputError(f"{where}: generic {named} data are {'not ' if measure in RATIOS else ''}entered on the log"
+                         f" scale (LOG_DATA={a['LOG_DATA']!r}); a {'ratio' if measure in RATIOS else 'difference'} is"
+                         f" pooled on {'its logarithm' if measure in RATIOS else 'its own scale'}, so nothing was written")
     for attributes in [a] + [g.attributes for g in outcome.subgroups]:
         for name in STORED_NUMBERS:
             value = attributes.get(name, "")
@@ -189,7 +209,7 @@ def _check_generic(rm5: Rm5, outcome: Outcome, where: str) -> None:
     for row in outcome.rows:
         if row.get("STUDY_ID") not in rm5.studies:
             raise InputError(f"{where}: a data row names study {row.get('STUDY_ID')!r}, which the file does not list")
-        generic_row(row, f"{where}: study {row.get('STUDY_ID')}")
+        generic_row(row, f"{where}: study {row.get('STUDY_ID')}", measure in RATIOS)
 
 
 def import_rm5(engine: sa.Engine, path: str | Path, review: str | None = None) -> Rm5Import:
@@ -276,7 +296,8 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
                        _write_table(connection, s.Arm, [{"study_id": u, "role": role}
                                                         for u in unit_ids for role in ("experimental", "control")], where)))
 
-    outcome_rows, analysis_rows, attributes, dichotomous, continuous, generic, published = [], [], [], [], [], [], []
+    outcome_rows, analysis_rows, attributes, dichotomous, continuous, published = [], [], [], [], [], []
+    contrasts, differences = [], []
     for outcome in rm5.outcomes:
         a = outcome.group.attributes
         measure = generic_measure(outcome) if outcome.kind == "generic" else MEASURES[a["EFFECT_MEASURE"]]
@@ -305,7 +326,13 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
                     attributes.append({"study_id": unit, "name": subgroup, "value": group_name, "source": rm5.path.name})
                 ref = f"{rm5.path.name}: outcome {outcome.number}, {row['STUDY_ID']} row {k}"
                 if outcome.kind == "generic":
-                    generic.append(_contrast(row, outcome_id, unit, measure, ref, update_id, str(rm5.path)))
+                    entered = generic_row(row, f"{rm5.path}: {ref}", measure in RATIOS)
+                    common = {"outcome_id": outcome_id, "study_id": unit, "measure": measure, "variant": "primary",
+                              "source_ref": ref, "review_update_id": update_id}
+                    if measure in RATIOS:
+                        contrasts.append({**common, **_ratio_with_ci(entered)})
+                    else:
+                        differences.append({**common, "estimate": entered and entered[0], "se": entered and entered[1]})
                     continue
                 for role, side in (("experimental", "1"), ("control", "2")):
                     common = {"outcome_id": outcome_id, "arm_id": arm_ids[unit, role], "variant": "primary",
@@ -321,9 +348,10 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
     _write_table(connection, s.StudyAttribute, attributes, where)
     _write_table(connection, s.DichotomousData, dichotomous, where)
     _write_table(connection, s.ContinuousData, continuous, where)
-    if generic and GENERIC_LEVEL not in set(connection.execute(sa.select(s.CiLevel.level)).scalars()):
+    if contrasts and GENERIC_LEVEL not in set(connection.execute(sa.select(s.CiLevel.level)).scalars()):
         _write_table(connection, s.CiLevel, [{"level": GENERIC_LEVEL, "z": _z(GENERIC_LEVEL)}], where)
-    _write_table(connection, s.ContrastEstimate, generic, where)
+    _write_table(connection, s.ContrastEstimate, contrasts, where)
+    _write_table(connection, s.GenericEstimate, differences, where)
     by_number = dict(zip([o.number for o in rm5.outcomes], analysis_ids))
     _write_table(connection, s.PublishedResult, [
         {"analysis_id": by_number[p["number"]], **{k: v for k, v in p.items() if k != "number"}} for p in published], where)
@@ -341,21 +369,19 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
         connection.execute(sa.text("ANALYZE"))
     return {"studies": len(details), "comparisons": len(children), "reports": len(reports), "outcomes": len(outcome_ids),
             "dichotomous rows": len(dichotomous) // 2, "continuous rows": len(continuous) // 2,
-            "generic rows": len(generic),
+            "generic rows": len(contrasts) + len(differences),
             "risk of bias": len(bias), "published results": len(published)}
 
 
-def _contrast(row: dict, outcome_id: int, unit: int, measure: str, ref: str, update_id: int, path: str) -> dict:
-    """A generic row as a contrast estimate: the ratio and the CI its log SE gives (all empty if not estimable)."""
-    entered = generic_row(row, f"{path}: {ref}")
-    values = {"estimate": None, "ci_low": None, "ci_high": None, "ci_level": None}
-    if entered is not None:
-        te, se = entered
-        z = _z(GENERIC_LEVEL)
-        values = {"estimate": math.exp(te), "ci_low": math.exp(te - z * se), "ci_high": math.exp(te + z * se),
-                  "ci_level": GENERIC_LEVEL}
-    return {"outcome_id": outcome_id, "study_id": unit, "measure": measure, "variant": "primary",
-            "source_ref": ref, "review_update_id": update_id, **values}
+def _ratio_with_ci(entered: tuple[float, float] | None) -> dict:
+    """A generic ratio row as a contrast estimate's values: the ratio and the CI its log SE gives (empty if not
+    estimable); the analysis input recovers ln(ratio) and SE from them."""
+    if entered is None:
+        return {"estimate": None, "ci_low": None, "ci_high": None, "ci_level": None}
+    te, se = entered
+    z = _z(GENERIC_LEVEL)
+    return {"estimate": math.exp(te), "ci_low": math.exp(te - z * se), "ci_high": math.exp(te + z * se),
+            "ci_level": GENERIC_LEVEL}
 
 
 def _published(outcome: Outcome) -> list[dict]:

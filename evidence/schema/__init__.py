@@ -13,7 +13,7 @@ from .analyses import (
 from .base import Base, metadata
 from .bias import BiasJudgement
 from .certainty import CertaintyAssessment
-from .outcomes import CiLevel, ContinuousData, ContrastEstimate, DichotomousData, Outcome
+from .outcomes import CiLevel, ContinuousData, ContrastEstimate, DichotomousData, GenericEstimate, Outcome
 from .review import EligibilityCriterion, Review, ReviewUpdate, SeedLoad
 from .searching import (
     DuplicateCandidate,
@@ -29,7 +29,7 @@ from .searching import (
 from .studies import Arm, Correction, Report, Study, StudyAttribute
 
 __all__ = [
-    "Analysis", "AnalysisRun", "Arm", "CumulativeResult", "Base", "BiasJudgement", "CertaintyAssessment", "CiLevel", "ContinuousData",
+    "Analysis", "AnalysisRun", "Arm", "CumulativeResult", "Base", "BiasJudgement", "CertaintyAssessment", "CiLevel", "ContinuousData", "GenericEstimate",
     "ContrastEstimate", "Correction", "DichotomousData", "DuplicateCandidate", "DuplicateLink",
     "EligibilityCriterion", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
     "PooledResult", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",

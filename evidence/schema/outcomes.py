@@ -10,6 +10,8 @@ from .base import Base, Double, Text, added_in, fk, id_column, one_of
 OUTCOME_KINDS = ("dichotomous", "time_to_event", "continuous")
 MEASURES = ("RR", "OR", "RD", "PETO", "HR", "MD", "SMD", "GENERIC")
 CONTRAST_MEASURES = ("HR", "OR", "RR")
+# Generic inverse-variance estimates on a difference scale; ratios are contrast estimates.
+GENERIC_MEASURES = ("MD", "SMD", "RD", "GENERIC")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 CATEGORIES = ("efficacy", "safety", "other")
 
@@ -101,6 +103,25 @@ class ContrastEstimate(_Sourced, Base):
             name="ci_contains_estimate",
         ),
         sa.CheckConstraint("(estimate IS NULL) = (ci_level IS NULL)", name="level_with_estimate"),
+    )
+
+
+class GenericEstimate(_Sourced, Base):
+    """An effect and its standard error on a difference scale, as entered for a generic inverse-variance
+    analysis (RevMan's GIV outcomes of MD, SMD, RD or a measure it does not name). Both NULL: not estimable."""
+
+    __tablename__ = "generic_estimate"
+    id: Mapped[int] = id_column("generic_estimate")
+    outcome_id: Mapped[int] = fk("outcome.id")
+    study_id: Mapped[int] = fk("study.id")
+    measure: Mapped[str] = mapped_column(Text)
+    estimate: Mapped[float | None] = mapped_column(Double)
+    se: Mapped[float | None] = mapped_column(Double)
+    __table_args__ = (
+        sa.UniqueConstraint("outcome_id", "study_id", "variant"),
+        one_of("measure", GENERIC_MEASURES),
+        sa.CheckConstraint("se IS NULL OR se > 0", name="se_positive"),
+        sa.CheckConstraint("(estimate IS NULL) = (se IS NULL)", name="se_with_estimate"),
     )
 
 
