@@ -126,3 +126,28 @@ def test_report_renders_in_headless_chromium(updated, tmp_path, chromium):
     histogram = image.histogram()
     dark = sum(histogram[:200]) / (image.width * image.height)
     assert image.size == (1280, 2400) and dark > 0.01, dark
+
+
+def test_report_of_an_imported_cochrane_review(duckdb_url):
+    """Real input: the benzodiazepines review as RevMan saved it (../shared/data/rm5), imported and pooled."""
+    from evidence import db
+    from evidence.pool import pool_review
+    from evidence.revman.importing import import_rm5
+
+    from .conftest import SHARED
+
+    db.init(duckdb_url)
+    engine = db.create_engine(duckdb_url)
+    import_rm5(engine, SHARED / "data" / "rm5" / "Benzodiazepines_versus_pregabalin_for_GAD.rm5")
+    pool_review(engine)
+    report = build_report(engine)
+    assert report.missing == []
+    with engine.connect() as connection:
+        analyses = connection.execute(sa.text("SELECT DISTINCT analysis FROM latest_result")).scalars().all()
+    assert len(analyses) > 10
+    for analysis in analyses:
+        assert f'aria-label="forest plot of {analysis}"' in report.html
+    # The file's three included studies and their RoB 1 items, and a study row of analysis 1.1 (Feltner 2003: 18/34).
+    bias = next(s for s in report.sections if s.anchor == "bias").body
+    assert all(name in bias for name in ("Feltner 2003", "Pande 2003", "Rickels 2005", "Random sequence generation"))
+    assert ">18<" in report.html.split('id="analysis-1.1"')[1].split("<h3")[0]
