@@ -340,9 +340,9 @@ def draw(data: PrismaData):
 
 def _caption(data: PrismaData) -> str:
     flow = data.flow
-    source = "the store's screened records" if flow.from_records else \
-        "the counts the review reported and the studies the store includes"
-    text = f"Review {flow.review}, update {flow.update_number}: counts from {source}; n = ?: a count the store does not know."
+    source = "from the store's screened records" if flow.from_records else \
+        "as the review reported them, studies as the store includes them"
+    text = f"Review {flow.review}, update {flow.update_number}: counts {source}; n = ?: a count the store does not know."
     if not flow.consistent:
         text += " The counts do not add up: see `evidence prisma`."
     return text
