@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from evidence.audit import _mh_range, audit, decimals, matches_text, rounds_to
+from evidence.workflows.audit import _mh_range, audit, decimals, matches_text, rounds_to
 
 
 def places(findings, severities=("error", "warning")) -> set[tuple[str, str]]:
@@ -122,7 +122,7 @@ def test_prisma_and_heterogeneity_rules_on_test_only_values(loaded):
 
 
 def test_a_review_built_from_records_audits_cleanly(engine):
-    from evidence.example import build_example
+    from evidence.jobs.example import build_example
 
     build_example(engine)
     _, findings = audit(engine, "isatuximab-records")

@@ -1,12 +1,12 @@
-"""evidence.bench.pooling.run_pooling_bench on a small size: the contract and the agreement with peers, not timings."""
+"""evidence.jobs.bench.pooling.run_pooling_bench on a small size: the contract and the agreement with peers, not timings."""
 
 import importlib.util
 
 import numpy as np
 import pytest
 
-from evidence.bench.pooling import DL_HK_PI, REML, run_pooling_bench, simulate
-from evidence.pooling import generic_effects, pool
+from evidence.jobs.bench.pooling import DL_HK_PI, REML, run_pooling_bench, simulate
+from evidence.core.pooling import generic_effects, pool
 
 PEERS = ("pymare", "statsmodels")
 
@@ -40,7 +40,7 @@ def test_simulation_is_ragged_and_sorted():
 def test_estimates_agree_with_pymare(figures):
     differences = {r["method"]: r["max_abs_diff"] for r in figures["results"] if r["engine"] == "pymare"}
     assert differences[DL_HK_PI] < 1e-12  # closed form on both sides
-    # PyMARE's REML search stops ~1e-6 from the root in tau² (module docstring of evidence.bench.pooling;
+    # PyMARE's REML search stops ~1e-6 from the root in tau² (module docstring of evidence.jobs.bench.pooling;
     # test_reml_differences_from_pymare_are_its_early_stop below): the notes give both apart.
     assert differences[REML] < 1e-7
     assert f"{DL_HK_PI} differs by {differences[DL_HK_PI]:.1e}, {REML} by {differences[REML]:.1e}" in \
@@ -54,10 +54,10 @@ def test_reml_differences_from_pymare_are_its_early_stop():
     # is PyMARE's to 1e-12: the whole difference is PyMARE's tau², up to ~1e-6 short of the root.
     from pymare.estimators import VarianceBasedLikelihoodEstimator
 
-    from evidence.bench.pooling import _by_size
-    from evidence.pooling.fixed import inverse_variance
-    from evidence.pooling.groups import Groups
-    from evidence.pooling.tau2 import _reml_score
+    from evidence.jobs.bench.pooling import _by_size
+    from evidence.core.pooling.fixed import inverse_variance
+    from evidence.core.pooling.groups import Groups
+    from evidence.core.pooling.tau2 import _reml_score
 
     analyses = 400
     yi, vi, group = simulate(analyses, 8, ragged=True)

@@ -1,11 +1,11 @@
-"""evidence.calculator.meta_csv: each input kind, JSON safety, and every malformed input."""
+"""evidence.core.calculator.meta_csv: each input kind, JSON safety, and every malformed input."""
 
 import json
 import math
 
 import pytest
 
-from evidence.calculator import meta_csv
+from evidence.core.calculator import meta_csv
 from evidence.errors import InputError
 
 Z95 = 1.959963984540054  # Phi^-1(0.975)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .conftest import SEED, SHARED, UPDATE_1
+from .conftest import REPO, SEED, SHARED, UPDATE_1
 
 
 def evidence(*args: str, url: str | None = None, cwd=None) -> subprocess.CompletedProcess:
@@ -162,7 +162,7 @@ def test_bad_database_url_is_one_line():
 
 def test_startup_script_prints_a_figure():
     result = subprocess.run([sys.executable, "scripts/startup_time.py", "--runs", "1"], capture_output=True, text=True,
-                            cwd=SEED.parent.parent, timeout=120)
+                            cwd=REPO, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "evidence --help" in result.stdout and " ms" in result.stdout
 
@@ -185,7 +185,7 @@ def test_export_command(store, tmp_path):
 def _screening_store(url: str) -> list[int]:
     import sqlalchemy as sa
 
-    from evidence import db, schema
+    from evidence.store import database as db, schema
 
     engine = db.create_engine(url)
     with engine.begin() as c:
@@ -369,7 +369,7 @@ def test_sof_prints_the_summary_of_findings(store):
     evidence("pool", url=store)
     table = json.loads(evidence("sof", "--json", url=store).stdout)
     pfs = next(row for row in table["rows"] if row["outcome"] == "PFS")
-    # The certainty follows from seeds/isatuximab-mm/certainty.csv: PFS is downgraded once (risk of bias).
+    # The certainty follows from evidence/seeds/isatuximab-mm/certainty.csv: PFS is downgraded once (risk of bias).
     assert (pfs["measure"], pfs["k"], pfs["certainty"]) == ("HR", 4, "moderate")
     text = evidence("sof", url=store)
     assert text.returncode == 0 and "Summary of findings: isatuximab-mm" in text.stdout

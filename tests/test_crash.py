@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from evidence.loaders.seed import load_seed
+from evidence.workflows.load import load_seed
 
 from .conftest import SEED, UPDATE_1, snapshot
 
@@ -18,8 +18,8 @@ from .conftest import SEED, UPDATE_1, snapshot
 # inside the load's transaction: what a crash or `kill -9` does.
 DYING_LOAD = textwrap.dedent("""
     import os, signal, sys
-    from evidence import db
-    from evidence.loaders import seed
+    from evidence.store import database as db
+    from evidence.workflows import load as seed
 
     url, folder, fatal = sys.argv[1], sys.argv[2], int(sys.argv[3])
     original, calls = seed.insert_columns, []

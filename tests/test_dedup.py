@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evidence.bench.dedup import read_records, read_true_groups, run_asysd_check, run_dedup_bench, score
-from evidence.records.dedup import (
+from evidence.jobs.bench.dedup import read_records, read_true_groups, run_asysd_check, run_dedup_bench, score
+from evidence.core.matching import (
     find_duplicates,
     journal_names,
     normalise_doi,

@@ -7,10 +7,10 @@ import math
 import pytest
 import sqlalchemy as sa
 
-from evidence import schema
-from evidence.diff import diff_runs
+from evidence.store import schema
+from evidence.workflows.diff import diff_runs
 from evidence.errors import NotFoundError
-from evidence.pool import pool_review
+from evidence.workflows.pool import pool_review
 
 
 def add_synthetic_trial(engine) -> None:

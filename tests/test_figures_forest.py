@@ -8,12 +8,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from evidence import schema
+from evidence.store import schema
 from evidence.errors import NotFoundError
-from evidence.figures import forest, render
-from evidence.pool import pool_review
+from evidence.outputs.figures import forest, render
+from evidence.workflows.pool import pool_review
 
-# seeds/isatuximab-mm/studies.csv: the review's four included trials.
+# evidence/seeds/isatuximab-mm/studies.csv: the review's four included trials.
 SEED_TRIALS = {"ICARIA-MM", "IKEMA", "IMROZ", "GMMG-HD7"}
 
 
@@ -83,7 +83,7 @@ def test_dichotomous_rows_show_arms_weights_effects_and_the_pooled_result(pooled
     z = abs(chosen_statistic(pooled, "vgpr"))
     assert f"Test for overall effect: Z = {z:.2f} ({forest.format_p(total['p'])})" in shown
     assert any(t.startswith("Favours") for t in shown)
-    # IMROZ has no sourced >=VGPR count (seeds/isatuximab-mm/dichotomous.csv): included, listed, not estimable.
+    # IMROZ has no sourced >=VGPR count (evidence/seeds/isatuximab-mm/dichotomous.csv): included, listed, not estimable.
     without_data = SEED_TRIALS - set(inputs)
     assert without_data and shown.count("Not estimable") == len(without_data)
 
@@ -108,7 +108,7 @@ def test_subgroups_show_their_names_subtotals_and_the_test_for_differences(poole
     model = chosen(pooled, "orr_by_prior_lines")["model"]
     subtotals = rows(pooled, "SELECT sr.* FROM subgroup_result sr JOIN analysis an ON an.id = sr.analysis_id"
                      " WHERE an.name = 'orr_by_prior_lines' AND sr.model = :m", m=model)
-    # seeds/isatuximab-mm/study_attributes.csv: prior_lines_group is "first" or "multiple".
+    # evidence/seeds/isatuximab-mm/study_attributes.csv: prior_lines_group is "first" or "multiple".
     assert {r["subgroup"] for r in subtotals} == {"first", "multiple"}
     for subtotal in subtotals:
         assert subtotal["subgroup"] in shown

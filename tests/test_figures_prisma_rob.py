@@ -12,14 +12,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.patches import Circle, Rectangle
 from matplotlib.text import Annotation
 
-from evidence import schema
+from evidence.store import schema
 from evidence.errors import InputError, NotFoundError
-from evidence.figures import prisma as prisma_fig
-from evidence.figures import render, rob
-from evidence.figures.prisma import PrismaData, prisma_figure
-from evidence.figures.rob import rob_figure
-from evidence.prisma import FIELDS, Flow, prisma_flow
-from evidence.reviews import create_review
+from evidence.outputs.figures import prisma as prisma_fig
+from evidence.outputs.figures import render, rob
+from evidence.outputs.figures.prisma import PrismaData, prisma_figure
+from evidence.outputs.figures.rob import rob_figure
+from evidence.workflows.prisma import FIELDS, Flow, prisma_flow
+from evidence.workflows.reviews import create_review
 
 from .conftest import SHARED
 
@@ -92,10 +92,10 @@ def test_updated_review_diagram_has_previous_and_total_boxes(updated):
 
 def records_store(engine):
     """A review built from two real search exports, deduplicated and partly screened, with reasons."""
-    from evidence.records.duplicates import deduplicate
-    from evidence.records.importing import import_records
-    from evidence.screening import record_decision
-    from evidence.studies import include_report
+    from evidence.workflows.dedup import deduplicate
+    from evidence.workflows.records import import_records
+    from evidence.workflows.screening import record_decision
+    from evidence.workflows.studies import include_report
 
     day = dt.date(2024, 1, 1)
     create_review(engine, "blue-light", "Blue-light filtering spectacles")
@@ -266,7 +266,7 @@ def test_summary_bars_are_the_share_of_studies(loaded):
 
 
 def test_weighted_summary_uses_the_studies_weights_in_the_analysis(loaded):
-    from evidence.pool import pool_review
+    from evidence.workflows.pool import pool_review
 
     with pytest.raises(NotFoundError, match="evidence pool"):
         rob_figure(loaded, kind="summary", analysis="pfs")

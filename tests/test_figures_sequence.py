@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from evidence.errors import NotFoundError
-from evidence.figures import funnel, render, sequence, tsa
-from evidence.pool import pool_review
-from evidence.pooling import generic_effects, pool, pool_dichotomous
-from evidence.reviews import resolve_review
-from evidence.tsa_review import review_tsa
+from evidence.outputs.figures import funnel, render, sequence, tsa
+from evidence.workflows.pool import pool_review
+from evidence.core.pooling import generic_effects, pool, pool_dichotomous
+from evidence.workflows.reviews import resolve_review
+from evidence.workflows.tsa import review_tsa
 
 TRIALS = ("ICARIA-MM", "IKEMA", "IMROZ", "GMMG-HD7")
 

@@ -19,13 +19,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidence import db
+from evidence.store import database as db
 from evidence.errors import EvidenceError
-from evidence.example import write_exports
-from evidence.loaders.seed import load_seed
-from evidence.records.importing import import_records
-from evidence.reviews import create_review
-from evidence.screening import export_sheet, import_sheet
+from evidence.jobs.example import write_exports
+from evidence.workflows.load import load_seed
+from evidence.workflows.records import import_records
+from evidence.workflows.reviews import create_review
+from evidence.workflows.screening import export_sheet, import_sheet
 
 from .conftest import SEED, SHARED, UPDATE_1, snapshot
 
@@ -187,7 +187,7 @@ def test_a_broken_revman_file(templates, tmp_path_factory, attribute, occurrence
     import re
     from xml.sax.saxutils import quoteattr
 
-    from evidence.revman.importing import import_rm5
+    from evidence.workflows.revman import import_rm5
 
     folder = tmp_path_factory.mktemp("rm5")
     engine, _ = _copy_store(templates["empty"], folder)

@@ -7,15 +7,15 @@ import pytest
 import sqlalchemy as sa
 
 from evidence.errors import InputError, NotFoundError
-from evidence.example import build_example, record_ids, screening
-from evidence.history import record_history, value_history
+from evidence.jobs.example import build_example, record_ids, screening
+from evidence.workflows.history import record_history, value_history
 
 
 def test_a_corrected_value_keeps_its_story(updated):
-    # seeds/isatuximab-mm/arms.csv prints 129; updates/2026-11/corrections.csv corrects it to 179 (FACTS.md finding 1).
+    # evidence/seeds/isatuximab-mm/arms.csv prints 129; updates/2026-11/corrections.csv corrects it to 179 (FACTS.md finding 1).
     events = value_history(updated, "randomised_n", "IKEMA", arm="experimental")
     assert [(e.what, e.value, e.detail["update"]) for e in events] == [("loaded", 129, 0), ("corrected", "179", 1)]
-    assert events[0].detail["from"].endswith("seeds/isatuximab-mm")
+    assert events[0].detail["from"].endswith("evidence/seeds/isatuximab-mm")
     assert events[1].detail["replaces"] == "129" and "F 101 + M 78" in events[1].detail["reason"]
     # A value never corrected has one event: IKEMA's PFS HR 0.58 (../shared/trials/outcomes.csv).
     (only,) = value_history(updated, "estimate", "IKEMA", outcome="PFS")
@@ -34,7 +34,7 @@ def test_unknown_values_are_named(updated):
 def test_a_record_keeps_every_decision_and_link(engine):
     build_example(engine)
     ids = record_ids(engine)
-    # The record with the most decisions in seeds/isatuximab-mm-records/screening.csv.
+    # The record with the most decisions in evidence/seeds/isatuximab-mm-records/screening.csv.
     counts = {}
     for row in screening():
         counts[row["id"]] = counts.get(row["id"], 0) + 1

@@ -8,9 +8,9 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from alembic.script import ScriptDirectory
 
-from evidence import db, schema
-from evidence.migrations.helpers import alter_column_type, views_lifted
-from evidence.queries import VIEWS
+from evidence.store import database as db, schema
+from evidence.store.migrations.helpers import alter_column_type, views_lifted
+from evidence.store.queries import VIEWS
 
 from .conftest import SEED, snapshot
 
@@ -75,7 +75,7 @@ def test_later_style_migration_keeps_every_row(store_url):
     DuckDB allows only nullable additions on referenced tables (STACK.md); this is the
     shape later migrations must take, and it must keep every row on both engines.
     """
-    from evidence.demo import build_store
+    from evidence.jobs.demo import build_store
 
     engine, _ = build_store(store_url, SEED)
     before = snapshot(engine)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from scipy.stats import chi2, norm
 
-from evidence.pool import pool_review
+from evidence.workflows.pool import pool_review
 
 # (HR, CI low, CI high, CI level) from ../shared/trials/outcomes.csv, primary PFS rows.
 PFS = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from evidence import schema
-from evidence.prisma import FIELDS, check_flow, prisma_flow
+from evidence.store import schema
+from evidence.workflows.prisma import FIELDS, check_flow, prisma_flow
 
 
 def test_reported_flow_of_the_seed_review(loaded):

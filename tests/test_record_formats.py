@@ -1,7 +1,7 @@
 """Search exports read into records: real files from shared/data/exports, their quirks, bad input.
 
 Expected counts, titles and keys are read from the files' text by small counters here that
-share no code with evidence.records.formats (as the exports README counts them).
+share no code with evidence.formats.citations (as the exports README counts them).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evidence.errors import InputError
-from evidence.records.formats import read_records
+from evidence.formats.citations import read_records
 
 EXPORTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "exports"
 BOM = "\ufeff"

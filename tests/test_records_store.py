@@ -9,13 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from evidence.errors import AlreadyLoadedError, InputError
-from evidence.prisma import prisma_flow
-from evidence.records.duplicates import (
+from evidence.workflows.prisma import prisma_flow
+from evidence.workflows.dedup import (
     deduplicate, duplicate_groups, mark_duplicate, open_candidates, resolve_candidate, unlink,
 )
-from evidence.records.importing import import_records
-from evidence.reviews import create_review
-from evidence.screening import record_decision
+from evidence.workflows.records import import_records
+from evidence.workflows.reviews import create_review
+from evidence.workflows.screening import record_decision
 
 from .conftest import SHARED, snapshot
 
@@ -132,7 +132,7 @@ def test_included_full_texts_become_reports_of_studies(review, tmp_path):
     record_decision(review, first, "full_text", "ann", "include")
     record_decision(review, second, "full_text", "ann", "include")
     record_decision(review, third, "full_text", "ann", "exclude", reason="wrong population")
-    from evidence.studies import include_report
+    from evidence.workflows.studies import include_report
 
     assert include_report(review, "blue-light", first, "Trial A")[1] is True
     assert include_report(review, "blue-light", second, "Trial A", report="follow-up")[1] is False  # a second report

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from evidence.errors import InputError, NotFoundError
-from evidence.report import build_report, write_report
+from evidence.outputs.report import build_report, write_report
 
 from .conftest import snapshot
 
@@ -60,7 +60,7 @@ def test_report_holds_every_part_from_the_store(updated):
     assert all(label in bias for label in studies)
     # The summary of findings and the audit's findings are there.
     assert "<table" in next(s for s in report.sections if s.anchor == "sof").body
-    from evidence.audit import audit
+    from evidence.workflows.audit import audit
 
     _, findings = audit(engine)
     audit_body = next(s for s in report.sections if s.anchor == "audit").body
@@ -130,9 +130,9 @@ def test_report_renders_in_headless_chromium(updated, tmp_path, chromium):
 
 def test_report_of_an_imported_cochrane_review(duckdb_url):
     """Real input: the benzodiazepines review as RevMan saved it (../shared/data/rm5), imported and pooled."""
-    from evidence import db
-    from evidence.pool import pool_review
-    from evidence.revman.importing import import_rm5
+    from evidence.store import database as db
+    from evidence.workflows.pool import pool_review
+    from evidence.workflows.revman import import_rm5
 
     from .conftest import SHARED
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from evidence.errors import InputError
-from evidence.revman.check import AGREEMENT, check_rm5
+from evidence.workflows.revman_check import AGREEMENT, check_rm5
 
 from .conftest import SHARED
 
@@ -61,8 +61,8 @@ def _with_subgroups(tmp_path, tamper: bool = False):
 
     import numpy as np
 
-    from evidence.pooling import pool_dichotomous
-    from evidence.pooling.subgroups import subgroup_differences
+    from evidence.core.pooling import pool_dichotomous
+    from evidence.core.pooling.subgroups import subgroup_differences
 
     text = FLEISS.read_bytes().decode("cp1252")
     root = ET.fromstring(text.split("?>", 1)[1])

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from evidence.errors import AlreadyLoadedError, InputError
-from evidence.revman.importing import import_rm5
+from evidence.workflows.revman import import_rm5
 
 from .conftest import SHARED, snapshot
 

@@ -7,10 +7,10 @@ import csv
 import pytest
 import sqlalchemy as sa
 
-from evidence import schema
+from evidence.store import schema
 from evidence.errors import InputError, NotFoundError
-from evidence.reviews import create_review, list_reviews
-from evidence.screening import (
+from evidence.workflows.reviews import create_review, list_reviews
+from evidence.workflows.screening import (
     agreement, cohen_kappa, conflicts, export_sheet, import_sheet, next_record, record_decision, record_retrieval,
 )
 
@@ -132,7 +132,7 @@ def test_agreement_per_stage_and_pair(engine, records):
 
 
 def test_reports_not_retrieved_are_counted(engine, records):
-    from evidence.prisma import prisma_flow
+    from evidence.workflows.prisma import prisma_flow
 
     for record in records[:2]:
         record_decision(engine, record, "title_abstract", "ann", "include")

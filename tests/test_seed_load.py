@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from evidence.errors import AlreadyLoadedError, InputError
-from evidence.loaders.seed import FILES, load_seed, read_seed
+from evidence.workflows.load import FILES, load_seed, read_seed
 
 from .conftest import SEED, snapshot
 
@@ -40,7 +40,7 @@ def test_every_row_of_every_file_is_loaded(loaded):
 
 def test_table_1_misprint_kept_with_its_correction_beside_it(updated):
     # FACTS.md table 1 prints IKEMA (Yong) n E = 129; F 101 + M 78 = 179 (finding 1). The review's folder
-    # holds table 1 as printed; the first update (seeds/isatuximab-mm/updates/2026-11) corrects it.
+    # holds table 1 as printed; the first update (evidence/seeds/isatuximab-mm/updates/2026-11) corrects it.
     printed = "SELECT a.{col} FROM arm a JOIN study s ON s.id = a.study_id WHERE s.label = 'IKEMA' AND a.role = 'experimental'"
     assert scalar(updated, printed.format(col="randomised_n")) == 129
     current = ("SELECT c.randomised_n FROM arm_current c JOIN study s ON s.id = c.study_id"

@@ -1,5 +1,5 @@
 """GRADE certainty and the Summary of findings: the certainty computed from its domains, the seed's
-assessments (seeds/isatuximab-mm/certainty.csv) beside the stored pooled results, certainty.csv's
+assessments (evidence/seeds/isatuximab-mm/certainty.csv) beside the stored pooled results, certainty.csv's
 errors, re-grading in an update folder, and the renderings."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import statistics
 import pytest
 import sqlalchemy as sa
 
-from evidence import db
+from evidence.store import database as db
 from evidence.errors import InputError
-from evidence.loaders.seed import load_seed
-from evidence.pool import pool_review
-from evidence.schema.certainty import DESIGNS, DOMAIN_LEVELS, LARGE_EFFECT_LEVELS, PRESENT, PUBLICATION_BIAS_LEVELS
-from evidence.sof import CERTAINTY_LEVELS, NOT_ASSESSED, Certainty, corresponding_risk, grade_certainty, sof_table
+from evidence.workflows.load import load_seed
+from evidence.workflows.pool import pool_review
+from evidence.store.schema.certainty import DESIGNS, DOMAIN_LEVELS, LARGE_EFFECT_LEVELS, PRESENT, PUBLICATION_BIAS_LEVELS
+from evidence.workflows.sof import CERTAINTY_LEVELS, NOT_ASSESSED, Certainty, corresponding_risk, grade_certainty, sof_table
 
 from .conftest import SEED, snapshot
 
@@ -101,7 +101,7 @@ def test_corresponding_risk_formulas():
 
 # --- the seed's Summary of findings -------------------------------------------------------------
 
-SEED_CERTAINTY = {  # seeds/isatuximab-mm/certainty.csv, as computed from its domains
+SEED_CERTAINTY = {  # evidence/seeds/isatuximab-mm/certainty.csv, as computed from its domains
     "ORR": "very low", "VGPR_or_better": "low", "PFS": "moderate", "OS": "low",
     "TEAE_discontinuation": "low", "pneumonia_any": "moderate",
 }

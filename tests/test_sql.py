@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evidence import db
+from evidence.store import database as db
 from evidence.errors import EvidenceError, ReadOnlyError
-from evidence.sqlquery import run_query
+from evidence.store.sql import run_query
 
 from .conftest import snapshot
 
@@ -46,7 +46,7 @@ def test_writes_are_refused_and_change_nothing(loaded, statement):
 
 def test_the_refusal_says_why():
     with pytest.raises(ReadOnlyError, match="read-only: a DELETE statement is refused"):
-        from evidence.sqlquery import check_read_only
+        from evidence.store.sql import check_read_only
 
         check_read_only("DELETE FROM study")
 

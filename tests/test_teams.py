@@ -11,14 +11,14 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from evidence import db, schema
-from evidence.demo import build_store
+from evidence.store import database as db, schema
+from evidence.jobs.demo import build_store
 from evidence.errors import DatabaseLockedError
-from evidence.export import REVIEW_ROWS, export_review
-from evidence.loaders.seed import load_seed
-from evidence.pool import pool_review
-from evidence.queries import VIEWS
-from evidence.screening import record_decision
+from evidence.outputs.export import REVIEW_ROWS, export_review
+from evidence.workflows.load import load_seed
+from evidence.workflows.pool import pool_review
+from evidence.store.queries import VIEWS
+from evidence.workflows.screening import record_decision
 
 from .conftest import SEED, snapshot
 
@@ -212,7 +212,7 @@ def test_export_for_r_has_one_csv_per_analysis_in_meta_names(loaded, tmp_path):
 
 
 def test_bench_store_reports_each_step(tmp_path):
-    from evidence.bench.store import run_store_bench
+    from evidence.jobs.bench.store import run_store_bench
 
     result = run_store_bench(f"duckdb:///{tmp_path / 'bench.duckdb'}", reviews=3, outcomes=4, studies=5)
     assert (result["engine"], result["reviews"], result["analyses"], result["rows"]) == ("duckdb", 3, 12, 60)

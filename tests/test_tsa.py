@@ -1,4 +1,4 @@
-"""Trial sequential analysis (evidence.tsa) against published values and closed forms.
+"""Trial sequential analysis (evidence.core.tsa) against published values and closed forms.
 
 Published values (ldbounds, rpact, RTSA) live in tests/tsa_reference/references.json, each
 with its source and the reason for its tolerance. The closed-form checks use scipy's normal
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
 
-from evidence import tsa
+from evidence.core import tsa
 from evidence.errors import InputError
 
 REFERENCES = json.loads((Path(__file__).parent / "tsa_reference" / "references.json").read_text())

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from scipy.stats import norm
 
 from evidence.errors import NotFoundError
-from evidence.tsa_review import review_tsa
+from evidence.workflows.tsa import review_tsa
 
 Z = norm.ppf(1 - 0.05 / 2) + norm.ppf(1 - 0.2)  # two-sided alpha 0.05 (review.yaml), beta 0.2
 
@@ -21,7 +21,7 @@ def by_name(engine, **options):
 
 def test_hr_outcome_ris_and_z_curve(updated):
     pfs = by_name(updated)["pfs"]
-    # No trial is at low risk of bias in every domain (seeds/isatuximab-mm/bias.csv: open label), so the
+    # No trial is at low risk of bias in every domain (evidence/seeds/isatuximab-mm/bias.csv: open label), so the
     # observed pooled HR is the anticipated effect; D² = 0 (I² 0% for PFS).
     assert pfs.settings["effect"]["source"].startswith("observed")
     hr = pfs.settings["effect"]["ratio"]

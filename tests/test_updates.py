@@ -1,7 +1,7 @@
 """Living review updates: an update folder is applied in one transaction with its own analysis run;
 corrections keep the old and the new value; PRISMA counts previous, new and dropped studies.
 
-The real first update is seeds/isatuximab-mm/updates/2026-11 (sourced from ../shared/trials/);
+The real first update is evidence/seeds/isatuximab-mm/updates/2026-11 (sourced from ../shared/trials/);
 the other updates here are synthetic folders written by the tests, marked as such in every row.
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from evidence.diff import diff_runs
+from evidence.workflows.diff import diff_runs
 from evidence.errors import AlreadyLoadedError, InputError, NotFoundError
-from evidence.loaders.seed import load_seed
-from evidence.prisma import prisma_flow
+from evidence.workflows.load import load_seed
+from evidence.workflows.prisma import prisma_flow
 
 from .conftest import SEED, UPDATE_1, snapshot
 
@@ -53,7 +53,7 @@ SYNTHETIC = {
 
 
 def test_the_real_first_update(updated):
-    # seeds/isatuximab-mm/updates/2026-11: IsKia (NCT04483739, ../shared/trials/outcomes.csv, every outcome MISSING)
+    # evidence/seeds/isatuximab-mm/updates/2026-11: IsKia (NCT04483739, ../shared/trials/outcomes.csv, every outcome MISSING)
     # included without data, and table 1's misprints corrected (FACTS.md findings 1 and 3).
     flow = prisma_flow(updated)
     assert flow.update_number == 1
@@ -78,7 +78,7 @@ def test_the_real_first_update(updated):
     assert any("corrected in update 1: IKEMA experimental randomised_n 129 -> 179" in c for c in pfs.changes)
     assert {d.analysis: d for d in diffs}["orr"].changes == []  # IsKia has no ORR data
     # Pooling shows IsKia as included without usable data (every IsKia value is MISSING in the trial file).
-    from evidence.pool import pool_review
+    from evidence.workflows.pool import pool_review
 
     by_name = {a.analysis: a for a in pool_review(updated).analyses}
     assert by_name["pfs"].without_data == ["IsKia"]
@@ -106,7 +106,7 @@ def test_cumulative_results_end_at_the_pooled_result(updated):
         SELECT s.label, c.year FROM cumulative_result c JOIN analysis an ON an.id = c.analysis_id
         JOIN study s ON s.id = c.study_id WHERE an.name = 'pfs' AND c.model = 'fixed'
         AND c.run_id = (SELECT MAX(id) FROM analysis_run) ORDER BY c.step""")
-    # Earliest journal report per trial in seeds/isatuximab-mm/reports.csv: Attal 2019, Moreau 2021,
+    # Earliest journal report per trial in evidence/seeds/isatuximab-mm/reports.csv: Attal 2019, Moreau 2021,
     # Goldschmidt 2022, Facon 2024.
     assert order == [("ICARIA-MM", 2019), ("IKEMA", 2021), ("GMMG-HD7", 2022), ("IMROZ", 2024)]
 
@@ -200,10 +200,10 @@ def test_an_update_whose_search_round_brings_records(updated, tmp_path):
     records; its PRISMA boxes come from them, and reports of trials already included add reports, not studies."""
     import datetime as dt
 
-    from evidence.example import citations, include_reports, record_ids, screening, write_exports
-    from evidence.records.duplicates import deduplicate
-    from evidence.records.importing import import_records
-    from evidence.screening import record_decision
+    from evidence.jobs.example import citations, include_reports, record_ids, screening, write_exports
+    from evidence.workflows.dedup import deduplicate
+    from evidence.workflows.records import import_records
+    from evidence.workflows.screening import record_decision
 
     load_seed(updated, write_update(tmp_path / "2027-02", "review: isatuximab-mm\nsearched_to: 2027-02-01\n", {}))
     for database, path in write_exports(tmp_path / "exports").items():
@@ -217,7 +217,7 @@ def test_an_update_whose_search_round_brings_records(updated, tmp_path):
     flow = prisma_flow(updated)
     counts = flow.counts
     assert flow.update_number == 2 and flow.from_records
-    assert counts["database_results"] == len(citations())  # seeds/isatuximab-mm-records/citations.csv
+    assert counts["database_results"] == len(citations())  # evidence/seeds/isatuximab-mm-records/citations.csv
     assert counts["new_reports"] == reports
     # Every included full text reports ICARIA-MM, IKEMA, IMROZ or GMMG-HD7, included since update 0.
     assert (counts["previous_studies"], counts["new_studies"], counts["total_studies"]) == (5, 0, 5)

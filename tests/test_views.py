@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from scipy.stats import norm
 
-from evidence.pool import pool_review
-from evidence.queries import VIEWS, view_sql
+from evidence.workflows.pool import pool_review
+from evidence.store.queries import VIEWS, view_sql
 
 
 def rows(engine, sql, **params):
@@ -70,7 +70,7 @@ def test_latest_result_shows_the_newest_run_beside_the_published_figures(loaded)
 
 
 def test_the_latest_correction_of_a_field_counts(loaded):
-    from evidence import schema
+    from evidence.store import schema
 
     current = ("SELECT c.randomised_n FROM arm_current c JOIN study s ON s.id = c.study_id"
                " WHERE s.label = 'IKEMA' AND c.role = 'experimental'")
@@ -88,7 +88,7 @@ def test_the_latest_correction_of_a_field_counts(loaded):
 
 
 def test_participants_use_the_corrected_arms_after_the_update(updated):
-    # seeds/isatuximab-mm/updates/2026-11/corrections.csv: IKEMA experimental randomised_n 129 -> 179 (FACTS.md finding 1).
+    # evidence/seeds/isatuximab-mm/updates/2026-11/corrections.csv: IKEMA experimental randomised_n 129 -> 179 (FACTS.md finding 1).
     found = {r["study"]: r for r in rows(updated, "SELECT * FROM analysis_input WHERE analysis = 'pfs'")}
     assert found["IKEMA"]["participants"] == 179 + 123
     # IsKia is included without usable data: counted among included studies, in no analysis.

@@ -1,4 +1,4 @@
-"""The worked example (seeds/isatuximab-mm-records): real citations of the isatuximab trials' reports,
+"""The worked example (evidence/seeds/isatuximab-mm-records): real citations of the isatuximab trials' reports,
 from two databases' exports to included studies, in the library and through the seed README's tour.
 
 Every expected number is counted here from the seed's citations.csv and screening.csv, never typed in.
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from evidence.example import SEED, SLUG, build_example, citations, screening, source_key, write_exports
-from evidence.records.duplicates import duplicate_groups, open_candidates
-from evidence.records.formats import FIELDS, read_records
+from evidence.jobs.example import SEED, SLUG, build_example, citations, screening, source_key, write_exports
+from evidence.workflows.dedup import duplicate_groups, open_candidates
+from evidence.formats.citations import FIELDS, read_records
 
 CITATIONS = citations()
 SCREENING = screening()

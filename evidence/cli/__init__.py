@@ -52,7 +52,7 @@ def _global(
 @app.command()
 def init() -> None:
     """Create the store (or upgrade it) to the latest schema."""
-    from evidence.db import init as init_store, resolve_url
+    from evidence.store.database import init as init_store, resolve_url
 
     revision = init_store(State.url)
     typer.echo(f"{resolve_url(State.url)}: schema at revision {revision}")
@@ -65,7 +65,7 @@ def load(path: Path = typer.Argument(..., help="a seed folder (review.yaml and C
     An update is pooled in the same transaction (a new analysis run; earlier runs
     stay). Loading the same content again changes nothing.
     """
-    from evidence.loaders.seed import load_seed
+    from evidence.workflows.load import load_seed
 
     result = load_seed(open_store(), path)
     what = f"review {result.slug!r}" if not result.update else f"update {result.update} of review {result.slug!r}"
@@ -85,7 +85,7 @@ def report(
 ) -> None:
     """Write one self-contained HTML report of the review's latest run: question, PRISMA, risk of bias,
     every analysis with its forest plot, the summary of findings and the audit findings."""
-    from evidence.report import write_report
+    from evidence.outputs.report import write_report
 
     result = write_report(open_store(read_only=True), review, out)
     typer.echo(f"wrote {out}: report of {result.slug!r} from analysis run {result.run_id}")
@@ -100,7 +100,7 @@ def sof(
 ) -> None:
     """The summary of findings of the latest run: per outcome k, participants, relative effect, risks per 1,000
     and the GRADE certainty with its reasons."""
-    from evidence.sof import sof_table
+    from evidence.workflows.sof import sof_table
 
     table = sof_table(open_store(read_only=True), review)
     if as_json:
@@ -119,7 +119,7 @@ def review_create(
     title: str = typer.Option(..., "--title", help="the review's title"),
 ) -> None:
     """Create an empty review, to be filled from search exports."""
-    from evidence.reviews import create_review
+    from evidence.workflows.reviews import create_review
 
     create_review(open_store(), slug, title)
     typer.echo(f"created review {slug!r}")
@@ -129,7 +129,7 @@ def review_create(
 def review_list(as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
     """List the reviews in the store."""
     from evidence.cli.format import format_rows
-    from evidence.reviews import list_reviews
+    from evidence.workflows.reviews import list_reviews
 
     reviews = list_reviews(open_store(read_only=True))
     if as_json:
@@ -148,7 +148,7 @@ def prisma(
 ) -> None:
     """Print the PRISMA 2020 flow with its arithmetic checked (an update's flow counts previous, new and dropped studies)."""
     from evidence.cli.format import format_flow
-    from evidence.prisma import prisma_flow
+    from evidence.workflows.prisma import prisma_flow
 
     flow = prisma_flow(open_store(read_only=True), review, update)
     if as_csv:
@@ -168,7 +168,7 @@ def pool(
 ) -> None:
     """Pool every planned analysis, store the run, and print it beside the published results."""
     from evidence.cli.format import format_pool
-    from evidence.pool import pool_review
+    from evidence.workflows.pool import pool_review
 
     run = pool_review(open_store(), review)
     if as_json:
@@ -186,7 +186,7 @@ def diff(
 ) -> None:
     """What changed between two analysis runs, analysis by analysis, and which studies caused it."""
     from evidence.cli.format import format_diff
-    from evidence.diff import diff_runs
+    from evidence.workflows.diff import diff_runs
 
     first, last, diffs = diff_runs(open_store(read_only=True), review, from_run, to_run)
     if as_json:
@@ -201,7 +201,7 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help='print {"findings": [{severity, rule, where, message}, ...]}'),
 ) -> None:
     """Run the audit rules over the review: findings with severity, rule, place and a sentence (exit 1 if any error)."""
-    from evidence.audit import audit as run_audit
+    from evidence.workflows.audit import audit as run_audit
     from evidence.cli.format import format_findings
 
     _, findings = run_audit(open_store(read_only=True), review)
@@ -226,7 +226,7 @@ def history(
 ) -> None:
     """The story of a value (as loaded, then every correction) or of a record; nothing is ever deleted."""
     from evidence.errors import InputError
-    from evidence.history import record_history, value_history
+    from evidence.workflows.history import record_history, value_history
 
     engine = open_store(read_only=True)
     if record is not None:
@@ -251,7 +251,7 @@ def sql(
     """Run a read-only SQL query against the store (tables and views)."""
     from evidence.cli.format import format_rows
     from evidence.errors import InputError
-    from evidence.sqlquery import run_query
+    from evidence.store.sql import run_query
 
     if fmt not in ("table", "csv", "json"):
         raise InputError(f"--format {fmt!r} is not one of table, csv, json")
@@ -266,7 +266,7 @@ def export(
     review: Optional[str] = typer.Option(None, "--review", help="review slug (needed when the store holds several)"),
 ) -> None:
     """Write every table and view of a review: one file per table (csv, parquet) or one workbook (xlsx)."""
-    from evidence.export import export_review
+    from evidence.outputs.export import export_review
 
     result = export_review(open_store(read_only=True), review, fmt, out)
     typer.echo(f"exported review {result.review!r}: {len(result.files)} file(s), {sum(result.rows.values())} rows, in {out}")
@@ -290,7 +290,7 @@ def meta(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Pool one CSV without a database."""
-    from evidence.calculator import meta_csv
+    from evidence.core.calculator import meta_csv
     from evidence.cli.format import format_meta
 
     result = meta_csv(csv_path, measure=measure, method=method, model=model, tau2=tau2, hk=hk, level=level,
@@ -310,7 +310,7 @@ def demo(
     """Set up the store, load the isatuximab review, print PRISMA and pool every outcome, then apply its
     first update (a new trial and corrections), print what changed and write the HTML report."""
     from evidence.cli.format import format_diff, format_flow, format_pool
-    from evidence.demo import run_demo
+    from evidence.jobs.demo import run_demo
 
     result = run_demo(State.url, seed, report)
     typer.echo(result.load_message)

@@ -21,7 +21,7 @@ def store(
     """Build a synthetic evidence base, load it, pool and re-pool it: seconds and peak memory per step."""
     import json
 
-    from evidence.bench.store import run_store_bench
+    from evidence.jobs.bench.store import run_store_bench
 
     result = run_store_bench(db, reviews, outcomes, studies)
     if as_json:
@@ -43,7 +43,7 @@ def pooling(
     """Time this pooling engine against PyMARE and statsmodels (when installed) on the same analyses."""
     import json
 
-    from evidence.bench.pooling import run_pooling_bench
+    from evidence.jobs.bench.pooling import run_pooling_bench
 
     result = run_pooling_bench(analyses, studies, ragged, repeats)
     if as_json:
@@ -70,7 +70,7 @@ def dedup(
     """Deduplication accuracy against known duplicate groups, counted per record as bib-dedupe counts."""
     import json
 
-    from evidence.bench.dedup import run_dedup_bench
+    from evidence.jobs.bench.dedup import run_dedup_bench
     from evidence.cli.format import format_rows
     from evidence.errors import InputError
 

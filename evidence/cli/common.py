@@ -16,7 +16,7 @@ class State:
 
 def open_store(read_only: bool = False):
     """An engine on the chosen store, checked to be at the latest schema."""
-    from evidence.db import create_engine, require_schema
+    from evidence.store.database import create_engine, require_schema
 
     engine = create_engine(State.url, read_only=read_only)
     require_schema(engine)

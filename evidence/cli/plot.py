@@ -18,7 +18,7 @@ MODEL = typer.Option(None, "--model", help="fixed or random [default: the model 
 
 def _plot(figure: str, out: Path, review: Optional[str], /, **options) -> None:
     from evidence.cli.common import open_store
-    from evidence.figures.plot import plot
+    from evidence.outputs.figures.plot import plot
 
     written = plot(open_store(read_only=True), figure, out, review, **options)
     typer.echo(f"wrote {written}")

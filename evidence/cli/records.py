@@ -24,7 +24,7 @@ def import_rm5_command(
     review: Optional[str] = typer.Option(None, "--review", help="slug for the new review [default: from the file name]"),
 ) -> None:
     """Import a RevMan 5 review in one transaction: studies, references, outcomes, data, RoB, RevMan's results."""
-    from evidence.revman.importing import import_rm5
+    from evidence.workflows.revman import import_rm5
 
     result = import_rm5(open_store(), path, review)
     if result.loaded:
@@ -46,7 +46,7 @@ def import_records(
 ) -> None:
     """Import a search export into the review's search of that database (one transaction)."""
     from evidence.errors import InputError
-    from evidence.records.importing import import_records as run
+    from evidence.workflows.records import import_records as run
 
     try:
         date = dt.date.fromisoformat(searched)
@@ -68,7 +68,7 @@ def dedup(
     """Find duplicates: link the sure ones, queue the unsure pairs for a person."""
     if ctx.invoked_subcommand is not None:
         return
-    from evidence.records.duplicates import deduplicate
+    from evidence.workflows.dedup import deduplicate
 
     result = deduplicate(open_store(), review)
     if as_json:
@@ -82,7 +82,7 @@ def dedup(
 def dedup_queue(review: Optional[str] = REVIEW,
                 as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
     """The pairs waiting for a person's verdict."""
-    from evidence.records.duplicates import open_candidates
+    from evidence.workflows.dedup import open_candidates
 
     pairs = open_candidates(open_store(read_only=True), review)
     if as_json:
@@ -101,7 +101,7 @@ def dedup_resolve(
     reason: Optional[str] = typer.Option(None, "--reason"),
 ) -> None:
     """Decide a queued pair."""
-    from evidence.records.duplicates import resolve_candidate
+    from evidence.workflows.dedup import resolve_candidate
 
     resolve_candidate(open_store(), pair, duplicate, by, reason)
     typer.echo(f"pair {pair}: {'duplicates' if duplicate else 'distinct records'} ({by})")
@@ -115,7 +115,7 @@ def dedup_mark(
     reason: Optional[str] = typer.Option(None, "--reason"),
 ) -> None:
     """Link a record found to be a duplicate later, e.g. during screening."""
-    from evidence.records.duplicates import mark_duplicate
+    from evidence.workflows.dedup import mark_duplicate
 
     mark_duplicate(open_store(), record, of, by, reason)
     typer.echo(f"record {record} linked as a duplicate of {of}")
@@ -128,7 +128,7 @@ def dedup_unlink(
     reason: Optional[str] = typer.Option(None, "--reason"),
 ) -> None:
     """Undo a duplicate link (the link and its undoing both stay in the history)."""
-    from evidence.records.duplicates import unlink
+    from evidence.workflows.dedup import unlink
 
     unlink(open_store(), record, by, reason)
     typer.echo(f"record {record} is no longer linked as a duplicate")

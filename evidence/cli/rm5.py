@@ -17,7 +17,7 @@ def rm5_check(
     as_json: bool = typer.Option(False, "--json", help='print {"compared", "max_rel_diff", "mismatches", "not_stored", ...}'),
 ) -> None:
     """Re-pool every outcome with the file's own settings and compare with RevMan's stored results (exit 1 on a mismatch)."""
-    from evidence.revman.check import AGREEMENT, check_rm5
+    from evidence.workflows.revman_check import AGREEMENT, check_rm5
 
     result = check_rm5(path)
     if as_json:

@@ -27,7 +27,7 @@ def screen_next(
 
     s skips a record for now, q quits. Every answer is saved at once.
     """
-    from evidence.screening import next_record, record_decision
+    from evidence.workflows.screening import next_record, record_decision
 
     engine = open_store()
     skipped: set[int] = set()
@@ -65,7 +65,7 @@ def screen_decide(
     resolver: bool = typer.Option(False, "--resolver", help="a third reviewer settling a conflict"),
 ) -> None:
     """Record one decision (a resolver's settles a conflict)."""
-    from evidence.screening import record_decision
+    from evidence.workflows.screening import record_decision
 
     record_decision(open_store(), record_id, stage, reviewer, decision, reason, role="resolver" if resolver else "screener")
     typer.echo(f"recorded: record {record_id}, {stage}, {decision} by {reviewer}")
@@ -78,7 +78,7 @@ def screen_sheet(
     review: Optional[str] = REVIEW,
 ) -> None:
     """Write a sheet of the records to screen, for reviewers who work in a spreadsheet."""
-    from evidence.screening import export_sheet
+    from evidence.workflows.screening import export_sheet
 
     count = export_sheet(open_store(read_only=True), review, stage, out)
     typer.echo(f"wrote {count} records to {out}: fill in decision (include/exclude/maybe) and reason")
@@ -93,7 +93,7 @@ def screen_import(
     resolver: bool = typer.Option(False, "--resolver", help="the decisions of a third reviewer"),
 ) -> None:
     """Record every filled-in decision of a sheet (one transaction; a bad row imports nothing)."""
-    from evidence.screening import import_sheet
+    from evidence.workflows.screening import import_sheet
 
     count = import_sheet(open_store(), review, stage, reviewer, sheet, role="resolver" if resolver else "screener")
     typer.echo(f"recorded {count} decisions by {reviewer}")
@@ -103,7 +103,7 @@ def screen_import(
 def screen_conflicts(stage: str = STAGE, review: Optional[str] = REVIEW,
                      as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
     """Records the screeners disagree on that no resolver has settled."""
-    from evidence.screening import conflicts
+    from evidence.workflows.screening import conflicts
 
     found = conflicts(open_store(read_only=True), review, stage)
     if as_json:
@@ -122,7 +122,7 @@ def screen_agreement(review: Optional[str] = REVIEW,
     from dataclasses import asdict
 
     from evidence.cli.format import format_rows
-    from evidence.screening import agreement
+    from evidence.workflows.screening import agreement
 
     found = agreement(open_store(read_only=True), review)
     if as_json:
@@ -142,7 +142,7 @@ def screen_report(
     review: Optional[str] = REVIEW,
 ) -> None:
     """Make an included full text a report of a study (a study may have many reports)."""
-    from evidence.studies import include_report
+    from evidence.workflows.studies import include_report
 
     report_id, created = include_report(open_store(), review, record_id, study, label)
     typer.echo(f"record {record_id} is report {report_id} of {'new ' if created else ''}study {study!r}")
@@ -156,7 +156,7 @@ def screen_retrieval(
     note: Optional[str] = typer.Option(None, "--note", help="e.g. the library request that failed"),
 ) -> None:
     """Record whether a report was retrieved (PRISMA's reports not retrieved)."""
-    from evidence.screening import record_retrieval
+    from evidence.workflows.screening import record_retrieval
 
     record_retrieval(open_store(), record_id, retrieved, by, note)
     typer.echo(f"record {record_id}: full text {'retrieved' if retrieved else 'not retrieved'}")

@@ -25,7 +25,7 @@ def tsa_review(
     if ctx.invoked_subcommand is not None:
         return
     from evidence.cli.common import open_store
-    from evidence.tsa_review import review_tsa
+    from evidence.workflows.tsa import review_tsa
 
     slug, run, results = review_tsa(open_store(read_only=True), review, outcome, beta=beta, futility=futility)
     if as_json:
@@ -81,7 +81,7 @@ def tsa_design(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Required information size, heterogeneity-adjusted and sequential, with the monitoring boundaries."""
-    from evidence.tsa import design
+    from evidence.core.tsa import design
 
     if i2 is not None:
         typer.echo("note: I² used in place of D² (D² >= I², so this adjustment is the smaller one)", err=True)
@@ -98,7 +98,7 @@ def tsa_boundaries(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Lan-DeMets O'Brien-Fleming boundaries and the cumulative alpha spent at each look."""
-    from evidence.tsa import boundaries_json
+    from evidence.core.tsa import boundaries_json
 
     result = boundaries_json(_fractions(timing), alpha, sides)
     echo_json(result) if as_json else _print(result)

@@ -1,1 +1,1 @@
-"""Tests of evidence.pooling against published numbers, RevMan's stored results and hand arithmetic."""
+"""Tests of evidence.core.pooling against published numbers, RevMan's stored results and hand arithmetic."""

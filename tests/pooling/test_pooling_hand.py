@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from evidence.pooling import (
+from evidence.core.pooling import (
     MODEL_RULES,
     Heterogeneity,
     ZeroCells,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.pooling import TAU2_ESTIMATORS, generic_effects, pool
-from evidence.pooling.groups import Groups, group_sum
+from evidence.core.pooling import TAU2_ESTIMATORS, generic_effects, pool
+from evidence.core.pooling.groups import Groups, group_sum
 
 from .tolerances import CONVERGED, REARRANGED, assert_close
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evidence.pooling import (
+from evidence.core.pooling import (
     TAU2_ESTIMATORS,
     continuous_effects,
     dichotomous_effects,
@@ -18,8 +18,8 @@ from evidence.pooling import (
     pool,
     trim_and_fill,
 )
-from evidence.pooling.groups import Groups
-from evidence.pooling.tau2 import _ml_score
+from evidence.core.pooling.groups import Groups
+from evidence.core.pooling.tau2 import _ml_score
 
 from .tolerances import ITERATED, METAFOR_TAU2_STOP, assert_printed
 

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.pooling import PRESETS, TAU2_ESTIMATORS, ZeroCells, generic_effects, pool, pool_dichotomous
-from evidence.pooling.effects import ZERO_CELL_TARGETS
+from evidence.core.pooling import PRESETS, TAU2_ESTIMATORS, ZeroCells, generic_effects, pool, pool_dichotomous
+from evidence.core.pooling.effects import ZERO_CELL_TARGETS
 
 from .tolerances import CONVERGED, REARRANGED, assert_close
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evidence.pooling import effects_from_ci, pool, pool_dichotomous
+from evidence.core.pooling import effects_from_ci, pool, pool_dichotomous
 
 from .tolerances import assert_printed
 

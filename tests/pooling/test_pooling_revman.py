@@ -12,7 +12,7 @@ RevMan's stored doubles are compared to STORED tolerances (tolerances.py).
 import numpy as np
 import pytest
 
-from evidence.pooling import continuous_effects, pool, pool_dichotomous
+from evidence.core.pooling import continuous_effects, pool, pool_dichotomous
 
 from .rm5 import RM5_DIR, read_outcomes
 from .tolerances import STORED, assert_close

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evidence.pooling import cumulative, generic_effects, leave_one_out, pool, pool_subgroups, subgroup_differences
-from evidence.pooling.meta import counts_pooler, effects_pooler
+from evidence.core.pooling import cumulative, generic_effects, leave_one_out, pool, pool_subgroups, subgroup_differences
+from evidence.core.pooling.meta import counts_pooler, effects_pooler
 
 from .tolerances import ITERATED, REARRANGED, assert_close, assert_printed
 

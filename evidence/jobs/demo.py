@@ -1,0 +1,83 @@
+"""The demo: a store with the isatuximab review loaded, its PRISMA flow, a pooled run, and its first update.
+
+Shared by `evidence demo`, `make demo`, the README tour and the tests' fixtures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from evidence.seeds import ISATUXIMAB
+from evidence.store.database import create_engine, init
+from evidence.workflows.load import LoadResult, load_seed
+from evidence.workflows.pool import PoolRun, pool_review
+from evidence.workflows.prisma import Flow, prisma_flow
+
+# The seed folder ships inside the package (evidence/seeds/).
+DEFAULT_SEED = ISATUXIMAB
+
+
+@dataclass
+class DemoResult:
+    load_message: str
+    flow: Flow
+    run: PoolRun
+    updates: list[LoadResult] = field(default_factory=list)
+    updated_flow: Flow | None = None
+    diff: tuple | None = None  # (from run, to run, [AnalysisDiff]) across the last update
+    report: Path | None = None  # the HTML report of the latest run, when asked
+
+
+def update_folders(seed: Path) -> list[Path]:
+    """The seed's update folders (updates/*/update.yaml), in name order (dates sort as they happened)."""
+    return sorted(path.parent for path in (seed / "updates").glob("*/update.yaml"))
+
+
+def build_store(url: str | None, seed: Path | None = None, *, with_updates: bool = False):
+    """Create (or upgrade) the store at `url` and load the seed (and its update folders when asked);
+    return the engine and the seed's load result."""
+    init(url)
+    engine = create_engine(url)
+    loaded = load_seed(engine, seed or DEFAULT_SEED)
+    if with_updates:
+        for folder in update_folders(seed or DEFAULT_SEED):
+            load_seed(engine, folder)
+    return engine, loaded
+
+
+def _runs_across_last_update(engine: sa.Engine, slug: str) -> tuple[int, int] | None:
+    """The latest run of the latest update and the latest run of the update before it."""
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT u.number, MAX(r.id) FROM analysis_run r JOIN review_update u ON u.id = r.review_update_id"
+            " JOIN review v ON v.id = r.review_id WHERE v.slug = :slug GROUP BY u.number ORDER BY u.number"),
+            {"slug": slug}).all()
+    return (rows[-2][1], rows[-1][1]) if len(rows) >= 2 else None
+
+
+def run_demo(url: str | None, seed: Path | None = None, report: Path | None = None) -> DemoResult:
+    """Load the review, pool it as published, then apply its update folders and say what changed;
+    with `report`, write the HTML report of the latest run there."""
+    from evidence.workflows.diff import diff_runs
+
+    seed = seed or DEFAULT_SEED
+    engine, loaded = build_store(url, seed)
+    message = (
+        f"loaded review {loaded.slug!r} ({sum(loaded.counts.values())} rows)"
+        if loaded.loaded else f"review {loaded.slug!r} was already loaded: nothing changed"
+    )
+    result = DemoResult(message, prisma_flow(engine, loaded.slug, update=0), pool_review(engine, loaded.slug))
+    result.updates = [load_seed(engine, folder) for folder in update_folders(seed)]
+    runs = _runs_across_last_update(engine, loaded.slug) if result.updates else None
+    if runs:
+        result.updated_flow = prisma_flow(engine, loaded.slug)
+        result.diff = diff_runs(engine, loaded.slug, *runs)
+    if report is not None:
+        from evidence.outputs.report import write_report
+
+        write_report(engine, loaded.slug, report)
+        result.report = Path(report)
+    return result

@@ -1,1 +1,0 @@
-"""Loaders: files a review team keeps (seed folders, later RIS, MEDLINE, .rm5) into the store."""

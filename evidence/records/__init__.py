@@ -1,1 +1,0 @@
-"""Citation records: reading exports, importing them, finding and linking duplicates."""

@@ -1,0 +1,38 @@
+"""The schema: one module per part of a review. Importing this package registers every table."""
+
+from evidence.store.schema.analyses import (
+    Analysis,
+    AnalysisRun,
+    CumulativeResult,
+    PooledResult,
+    PublishedResult,
+    StudyResult,
+    SubgroupResult,
+    SubgroupTest,
+)
+from evidence.store.schema.base import Base, metadata
+from evidence.store.schema.bias import BiasJudgement
+from evidence.store.schema.certainty import CertaintyAssessment
+from evidence.store.schema.outcomes import CiLevel, ContinuousData, ContrastEstimate, DichotomousData, GenericEstimate, Outcome
+from evidence.store.schema.review import EligibilityCriterion, Review, ReviewUpdate, SeedLoad
+from evidence.store.schema.searching import (
+    DuplicateCandidate,
+    DuplicateLink,
+    FullTextRetrieval,
+    ImportBatch,
+    Record,
+    RejectedRecord,
+    ReportedFlowCount,
+    ScreeningDecision,
+    Search,
+)
+from evidence.store.schema.studies import Arm, Correction, Report, Study, StudyAttribute
+
+__all__ = [
+    "Analysis", "AnalysisRun", "Arm", "CumulativeResult", "Base", "BiasJudgement", "CertaintyAssessment", "CiLevel", "ContinuousData", "GenericEstimate",
+    "ContrastEstimate", "Correction", "DichotomousData", "DuplicateCandidate", "DuplicateLink",
+    "EligibilityCriterion", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
+    "PooledResult", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",
+    "ReviewUpdate", "ScreeningDecision", "Search", "SeedLoad", "Study", "StudyAttribute",
+    "StudyResult", "SubgroupResult", "SubgroupTest", "metadata",
+]
