@@ -18,11 +18,11 @@ from .conftest import SEED, UPDATE_1, snapshot
 # inside the load's transaction: what a crash or `kill -9` does.
 DYING_LOAD = textwrap.dedent("""
     import os, signal, sys
-    from evidence.store import database as db
+    from evidence.store import bulk, database as db
     from evidence.workflows import load as seed
 
     url, folder, fatal = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    original, calls = seed.insert_columns, []
+    original, calls = bulk.insert_columns, []
 
     def insert_then_die(*args, **kwargs):
         result = original(*args, **kwargs)
@@ -31,7 +31,7 @@ DYING_LOAD = textwrap.dedent("""
             os.kill(os.getpid(), signal.SIGKILL)
         return result
 
-    seed.insert_columns = insert_then_die
+    bulk.insert_columns = insert_then_die
     seed.load_seed(db.create_engine(url), folder)
     print("finished without being killed")
 """)

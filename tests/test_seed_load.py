@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from evidence.errors import AlreadyLoadedError, InputError
-from evidence.workflows.load import FILES, load_seed, read_seed
+from evidence.formats.seed import FILES, read_seed
+from evidence.workflows.load import load_seed
 
 from .conftest import SEED, snapshot
 

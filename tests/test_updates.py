@@ -18,7 +18,7 @@ from evidence.errors import AlreadyLoadedError, InputError, NotFoundError
 from evidence.workflows.load import load_seed
 from evidence.workflows.prisma import prisma_flow
 
-from .conftest import SEED, UPDATE_1, snapshot
+from .conftest import UPDATE_1, snapshot
 
 
 def rows(engine, sql: str, **params) -> list:

@@ -11,8 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from evidence.seeds import ISATUXIMAB
-from evidence.store.database import create_engine, init
-from evidence.workflows.load import LoadResult, load_seed
+from evidence.workflows.load import LoadResult, build_store, load_seed, update_folders
 from evidence.workflows.pool import PoolRun, pool_review
 from evidence.workflows.prisma import Flow, prisma_flow
 
@@ -29,23 +28,6 @@ class DemoResult:
     updated_flow: Flow | None = None
     diff: tuple | None = None  # (from run, to run, [AnalysisDiff]) across the last update
     report: Path | None = None  # the HTML report of the latest run, when asked
-
-
-def update_folders(seed: Path) -> list[Path]:
-    """The seed's update folders (updates/*/update.yaml), in name order (dates sort as they happened)."""
-    return sorted(path.parent for path in (seed / "updates").glob("*/update.yaml"))
-
-
-def build_store(url: str | None, seed: Path | None = None, *, with_updates: bool = False):
-    """Create (or upgrade) the store at `url` and load the seed (and its update folders when asked);
-    return the engine and the seed's load result."""
-    init(url)
-    engine = create_engine(url)
-    loaded = load_seed(engine, seed or DEFAULT_SEED)
-    if with_updates:
-        for folder in update_folders(seed or DEFAULT_SEED):
-            load_seed(engine, folder)
-    return engine, loaded
 
 
 def _runs_across_last_update(engine: sa.Engine, slug: str) -> tuple[int, int] | None:

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import sqlalchemy as sa
 
+from evidence.errors import InputError
+
 _temp_names = itertools.count()
 
 
@@ -105,3 +107,23 @@ def _python_values(values: Sequence, integer: bool) -> list:
             return [None if v != v else int(v) for v in values.tolist()]
         return [None if v != v else v for v in values.tolist()]
     return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
+def write_rows(connection: sa.Connection, model, rows: list[dict], where: str) -> list[int]:
+    """Bulk-insert `rows` (dicts with the same keys) into the model's table; return their new ids in order.
+
+    A row the database refuses (a constraint) raises InputError naming `where` (the file the rows came from).
+    """
+    table = model.__table__
+    if not rows:
+        return []
+    ids = allocate_ids(connection, table.name, len(rows)) if "id" in table.c else []
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    if ids:
+        columns["id"] = ids
+    try:
+        insert_columns(connection, table, columns)
+    except sa.exc.DBAPIError as error:
+        detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise InputError(f"{where}: rejected by the database: {detail}") from None
+    return ids

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from evidence.store.database import friendly_errors
 from evidence.errors import InputError, NotFoundError
-from evidence.workflows.load import CORRECTABLE
+from evidence.formats.seed import CORRECTABLE
 from evidence.workflows.reviews import resolve_review
 
 

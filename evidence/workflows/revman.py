@@ -33,7 +33,8 @@ from evidence.version import __version__
 from evidence.store import schema
 from evidence.store.database import friendly_errors
 from evidence.errors import AlreadyLoadedError, InputError
-from evidence.workflows.load import _lock_reviews, _write_table
+from evidence.store.bulk import write_rows
+from evidence.store.locks import lock_reviews
 from evidence.formats.revman import Outcome, Rm5, read_rm5
 
 MEASURES = {"RR": "RR", "OR": "OR", "RD": "RD", "PETO_OR": "PETO", "MD": "MD", "SMD": "SMD"}
@@ -221,7 +222,7 @@ def import_rm5(engine: sa.Engine, path: str | Path, review: str | None = None) -
     slug = review or slug_of(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with friendly_errors(), engine.begin() as connection:
-        _lock_reviews(connection, [slug])
+        lock_reviews(connection, [slug])
         loads = connection.execute(sa.text(
             "SELECT l.content_hash, l.path FROM review r JOIN review_update u ON u.review_id = r.id"
             " LEFT JOIN seed_load l ON l.review_update_id = u.id WHERE r.slug = :slug"), {"slug": slug}).all()
@@ -237,26 +238,26 @@ def import_rm5(engine: sa.Engine, path: str | Path, review: str | None = None) -
 def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[str, int]:
     s = schema
     where = str(rm5.path)
-    (review_id,) = _write_table(connection, s.Review, [{
+    (review_id,) = write_rows(connection, s.Review, [{
         "slug": slug, "title": rm5.title or slug, "authors": ", ".join(rm5.authors) or None,
         "software": "RevMan 5", "model_rule": "fixed_if_homogeneous",
         "bias_tool": "RoB 1", "notes": f"imported from {rm5.path.name} (each analysis keeps the model the file names)",
     }], where)
-    (update_id,) = _write_table(connection, s.ReviewUpdate, [{
+    (update_id,) = write_rows(connection, s.ReviewUpdate, [{
         "review_id": review_id, "number": 0, "label": f"imported from {rm5.path.name}"}], where)
-    _write_table(connection, s.SeedLoad, [{"review_update_id": update_id, "path": where, "content_hash": digest,
+    write_rows(connection, s.SeedLoad, [{"review_update_id": update_id, "path": where, "content_hash": digest,
                                            "software_version": __version__}], where)
     details = rm5.study_details or []
     listed = {d.id for d in details}
     # Studies only the analyses name (older files) are included studies.
     from evidence.formats.revman import Study as Rm5Study
     details += [Rm5Study(sid, name, "", "included") for sid, name in rm5.studies.items() if sid not in listed]
-    study_ids = dict(zip([d.id for d in details], _write_table(connection, s.Study, [{
+    study_ids = dict(zip([d.id for d in details], write_rows(connection, s.Study, [{
         "review_id": review_id, "label": d.name or d.id, "year": int(d.year) if d.year.isdigit() else None,
         "status": d.status, "source": f"{rm5.path.name}: {d.id}", "review_update_id": update_id,
     } for d in details], where)))
     label_of = {d.id: d.name or d.id for d in details}
-    _write_table(connection, s.StudyAttribute, [
+    write_rows(connection, s.StudyAttribute, [
         {"study_id": study_ids[d.id], "name": "exclusion_reason", "value": d.exclusion_reason, "source": rm5.path.name}
         for d in details if d.exclusion_reason], where)
     reports = []
@@ -275,7 +276,7 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
                             "citation": citation or None, "year": int(ref.year) if ref.year.isdigit() else None,
                             "doi": ref.identifiers.get("DOI"), "pmid": ref.identifiers.get("PUBMED"),
                             "url": None, "review_update_id": update_id})
-    _write_table(connection, s.Report, reports, where)
+    write_rows(connection, s.Report, reports, where)
 
     # Units: a study's k-th row in an outcome is its k-th comparison (k > 1: a child study).
     units: dict[tuple[str, int], int] = {(sid, 1): study_ids[sid] for sid in study_ids}
@@ -287,14 +288,14 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
             if (row["STUDY_ID"], k) not in units and (row["STUDY_ID"], k) not in children:
                 children.append((row["STUDY_ID"], k))
     parent_status = {d.id: d.status for d in details}
-    child_ids = _write_table(connection, s.Study, [{
+    child_ids = write_rows(connection, s.Study, [{
         "review_id": review_id, "label": f"{label_of[sid]} ({k})", "status": parent_status[sid],
         "source": f"{rm5.path.name}: comparison {k} of {sid}", "review_update_id": update_id,
         "parent_study_id": study_ids[sid]} for sid, k in children], where)
     units.update(dict(zip(children, child_ids)))
     unit_ids = sorted(set(units.values()))
     arm_ids = dict(zip([(u, role) for u in unit_ids for role in ("experimental", "control")],
-                       _write_table(connection, s.Arm, [{"study_id": u, "role": role}
+                       write_rows(connection, s.Arm, [{"study_id": u, "role": role}
                                                         for u in unit_ids for role in ("experimental", "control")], where)))
 
     outcome_rows, analysis_rows, attributes, dichotomous, continuous, published = [], [], [], [], [], []
@@ -305,7 +306,7 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
         outcome_rows.append({"review_id": review_id, "name": outcome.number, "label": outcome.name,
                              "kind": GENERIC_KINDS[measure] if outcome.kind == "generic" else outcome.kind,
                              "measure": measure})
-    outcome_ids = _write_table(connection, s.Outcome, outcome_rows, where)
+    outcome_ids = write_rows(connection, s.Outcome, outcome_rows, where)
     for outcome, outcome_id in zip(rm5.outcomes, outcome_ids):
         a = outcome.group.attributes
         measure = generic_measure(outcome) if outcome.kind == "generic" else MEASURES[a["EFFECT_MEASURE"]]
@@ -345,16 +346,16 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
                         continuous.append({**common, "mean": float(row[f"MEAN_{side}"]), "sd": float(row[f"SD_{side}"]),
                                            "n": int(float(row[f"TOTAL_{side}"]))})
         published.extend(_published(outcome))
-    analysis_ids = _write_table(connection, s.Analysis, analysis_rows, where)
-    _write_table(connection, s.StudyAttribute, attributes, where)
-    _write_table(connection, s.DichotomousData, dichotomous, where)
-    _write_table(connection, s.ContinuousData, continuous, where)
+    analysis_ids = write_rows(connection, s.Analysis, analysis_rows, where)
+    write_rows(connection, s.StudyAttribute, attributes, where)
+    write_rows(connection, s.DichotomousData, dichotomous, where)
+    write_rows(connection, s.ContinuousData, continuous, where)
     if contrasts and GENERIC_LEVEL not in set(connection.execute(sa.select(s.CiLevel.level)).scalars()):
-        _write_table(connection, s.CiLevel, [{"level": GENERIC_LEVEL, "z": _z(GENERIC_LEVEL)}], where)
-    _write_table(connection, s.ContrastEstimate, contrasts, where)
-    _write_table(connection, s.GenericEstimate, differences, where)
+        write_rows(connection, s.CiLevel, [{"level": GENERIC_LEVEL, "z": _z(GENERIC_LEVEL)}], where)
+    write_rows(connection, s.ContrastEstimate, contrasts, where)
+    write_rows(connection, s.GenericEstimate, differences, where)
     by_number = dict(zip([o.number for o in rm5.outcomes], analysis_ids))
-    _write_table(connection, s.PublishedResult, [
+    write_rows(connection, s.PublishedResult, [
         {"analysis_id": by_number[p["number"]], **{k: v for k, v in p.items() if k != "number"}} for p in published], where)
     bias = []
     for item in rm5.quality_items:
@@ -365,7 +366,7 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
             bias.append({"study_id": study_ids[study_id], "tool": "RoB 1", "domain": domain,
                          "judgement": JUDGEMENTS[result], "support": support or None,
                          "source": f"{rm5.path.name}: {item.name}"})
-    _write_table(connection, s.BiasJudgement, bias, where)
+    write_rows(connection, s.BiasJudgement, bias, where)
     if connection.dialect.name == "postgresql":
         connection.execute(sa.text("ANALYZE"))
     return {"studies": len(details), "comparisons": len(children), "reports": len(reports), "outcomes": len(outcome_ids),

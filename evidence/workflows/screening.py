@@ -21,7 +21,7 @@ from evidence.store.database import friendly_errors
 from evidence.errors import InputError, NotFoundError
 from evidence.formats.fields import integer, one_of, read_rows, required, text
 from evidence.workflows.reviews import resolve_review
-from evidence.store.schema.searching import DECISIONS, SCREENING_ROLES, SCREENING_STAGES
+from evidence.core.vocabulary import DECISIONS, SCREENING_ROLES, SCREENING_STAGES
 
 SHEET_COLUMNS = ("record_id", "database", "source_key", "title", "authors", "year", "journal", "abstract",
                  "decision", "reason")

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from evidence.store.database import friendly_errors
 from evidence.workflows.reviews import resolve_review
-from evidence.store.schema.certainty import DESIGNS, DOMAIN_LEVELS, LARGE_EFFECT_LEVELS, PRESENT, PUBLICATION_BIAS_LEVELS
+from evidence.core.vocabulary import DESIGNS, DOMAIN_LEVELS, LARGE_EFFECT_LEVELS, PRESENT, PUBLICATION_BIAS_LEVELS
 
 CERTAINTY_LEVELS = ("very low", "low", "moderate", "high")  # index + 1 = the GRADE score (1..4)
 START = {"randomised": 4, "non-randomised": 2}

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from evidence.store.database import friendly_errors
 from evidence.errors import InputError, NotFoundError
 from evidence.workflows.reviews import resolve_review
-from evidence.store.schema.bias import ROB1_DOMAINS
+from evidence.core.vocabulary import ROB1_DOMAINS
 
 from evidence.outputs.figures import render
 from evidence.outputs.figures.prisma import text_width, wrap

@@ -5,18 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from evidence.core.vocabulary import JUDGEMENTS
 from evidence.store.schema.base import Base, Text, fk, id_column, one_of
-
-ROB1_DOMAINS = (
-    "random_sequence_generation",
-    "allocation_concealment",
-    "blinding_participants_personnel",
-    "blinding_outcome_assessment",
-    "incomplete_outcome_data",
-    "selective_reporting",
-    "other_bias",
-)
-JUDGEMENTS = ("low", "unclear", "high")
 
 
 class BiasJudgement(Base):

@@ -19,18 +19,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from evidence.core.vocabulary import (
+    DESIGNS,
+    DOMAINS,
+    DOMAIN_LEVELS,
+    LARGE_EFFECT_LEVELS,
+    PRESENT,
+    PUBLICATION_BIAS_LEVELS,
+    UPGRADES,
+)
 from evidence.store.schema.base import Base, Text, fk, id_column, one_of
-
-DESIGNS = ("randomised", "non-randomised")
-# Downgrading domains: not serious (0), serious (-1), very serious (-2).
-DOMAIN_LEVELS = ("not serious", "serious", "very serious")
-DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision")
-# Publication bias: undetected (0) or strongly suspected (-1).
-PUBLICATION_BIAS_LEVELS = ("undetected", "strongly suspected")
-# Upgrading factors (non-randomised evidence only): large effect +1, very large +2; the others +1.
-LARGE_EFFECT_LEVELS = ("no", "large", "very large")
-PRESENT = ("no", "yes")
-UPGRADES = ("large_effect", "dose_response", "plausible_confounding")
 
 
 def _optional(column: str, values: tuple[str, ...]) -> sa.CheckConstraint:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from evidence.core.vocabulary import (
+    CATEGORIES,
+    CONTRAST_MEASURES,
+    DIRECTIONS,
+    GENERIC_MEASURES,
+    MEASURES,
+    OUTCOME_KINDS,
+)
 from evidence.store.schema.base import Base, Double, Text, added_in, fk, id_column, one_of
-
-OUTCOME_KINDS = ("dichotomous", "time_to_event", "continuous")
-MEASURES = ("RR", "OR", "RD", "PETO", "HR", "MD", "SMD", "GENERIC")
-CONTRAST_MEASURES = ("HR", "OR", "RR")
-# Generic inverse-variance estimates on a difference scale; ratios are contrast estimates.
-GENERIC_MEASURES = ("MD", "SMD", "RD", "GENERIC")
-DIRECTIONS = ("higher_is_better", "lower_is_better")
-CATEGORIES = ("efficacy", "safety", "other")
 
 
 class Outcome(Base):

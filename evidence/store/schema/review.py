@@ -7,9 +7,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from evidence.core.vocabulary import ELIGIBILITY_KINDS
 from evidence.store.schema.base import Base, Double, Text, created_at_column, fk, id_column, one_of
-
-ELIGIBILITY_KINDS = ("design", "population", "intervention", "comparator", "outcome", "language", "exclusion", "other")
 
 
 class Review(Base):

@@ -7,34 +7,16 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from evidence.store.schema.base import Base, Double, Text, created_at_column, fk, id_column, one_of
-
-SCREENING_STAGES = ("title_abstract", "full_text")
-DECISIONS = ("include", "exclude", "maybe")
-SCREENING_ROLES = ("screener", "resolver")
-RECORD_FORMATS = ("ris", "medline", "csv")
-DUPLICATE_ACTIONS = ("link", "unlink", "distinct")
-DUPLICATE_METHODS = ("doi", "pmid", "rules", "manual", "screening")
-
-# PRISMA 2020 boxes, by the field names of the PRISMA2020 R package.
-FLOW_STAGES = (
-    "database_results",
-    "register_results",
-    "other_results",
-    "duplicates",
-    "excluded_automatic",
-    "excluded_other",
-    "records_screened",
-    "records_excluded",
-    "dbr_sought_reports",
-    "dbr_notretrieved_reports",
-    "dbr_assessed",
-    "dbr_excluded",
-    "new_studies",
-    "new_reports",
-    "previous_studies",
-    "previous_reports",
+from evidence.core.vocabulary import (
+    DECISIONS,
+    DUPLICATE_ACTIONS,
+    DUPLICATE_METHODS,
+    FLOW_STAGES,
+    RECORD_FORMATS,
+    SCREENING_ROLES,
+    SCREENING_STAGES,
 )
+from evidence.store.schema.base import Base, Double, Text, created_at_column, fk, id_column, one_of
 
 
 class Search(Base):

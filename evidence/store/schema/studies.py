@@ -7,11 +7,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from evidence.core.vocabulary import ARM_ROLES, REPORT_KINDS, STUDY_STATUSES
 from evidence.store.schema.base import Base, Double, Text, added_in, created_at_column, fk, id_column, one_of
-
-STUDY_STATUSES = ("included", "excluded", "awaiting", "ongoing")
-REPORT_KINDS = ("journal", "abstract", "regulatory", "press", "registry", "web", "other")
-ARM_ROLES = ("experimental", "control")
 
 
 class Study(Base):
