@@ -1,11 +1,11 @@
-"""evidence.core.calculator.meta_csv: each input kind, JSON safety, and every malformed input."""
+"""evidence.formats.meta_csv.meta_csv (the `meta` calculator): each input kind, JSON safety, and every malformed input."""
 
 import json
 import math
 
 import pytest
 
-from evidence.core.calculator import meta_csv
+from evidence.formats.meta_csv import meta_csv
 from evidence.errors import InputError
 
 Z95 = 1.959963984540054  # Phi^-1(0.975)

@@ -290,7 +290,7 @@ def meta(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Pool one CSV without a database."""
-    from evidence.core.calculator import meta_csv
+    from evidence.formats.meta_csv import meta_csv
     from evidence.cli.format import format_meta
 
     result = meta_csv(csv_path, measure=measure, method=method, model=model, tau2=tau2, hk=hk, level=level,

@@ -1,4 +1,10 @@
-"""`evidence meta FILE.csv`: pool one analysis from a CSV file into a JSON-safe dict.
+"""One analysis from a table of studies: its columns checked, pooled, and returned as a JSON-safe dict.
+
+What `evidence meta FILE.csv` and `evidence.meta(frame)` pool. The table comes from a CSV
+file (evidence.formats.meta_csv) or a DataFrame or mapping of columns (evidence.api); this
+module only sees a `StudyTable`: column names and cells, and where each row came from, so
+every message names the source, row and field. The vectorised engine underneath is
+evidence.core.pooling, which pools many analyses at once from arrays.
 
 The header decides the input kind (names are case-insensitive; an optional `study` column
 labels rows):
@@ -7,31 +13,17 @@ labels rows):
 - estimate with CI: estimate, ci_low, ci_high [, ci_level] (default measure HR; ratios for HR, RR, OR)
 - generic: yi, se or yi, vi (on the analysis scale: log for HR, RR, OR)
 Optional columns: `year` (the order of a cumulative meta-analysis) and any column named
-by `subgroup`. Rows are numbered as lines of the file (the header is row 1). Bad input
-raises InputError.
+by `subgroup`. Bad input raises InputError naming the source, the row and the field.
 """
 
-import csv
 import math
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from evidence.errors import InputError
-from evidence.core.pooling import (
-    MODEL_RULES,
-    PRESETS,
-    TAU2_ESTIMATORS,
-    MetaAnalysis,
-    continuous_effects,
-    effects_from_ci,
-    egger_test,
-    generic_effects,
-    pool,
-    pool_subgroups,
-    sensitivity,
-    trim_and_fill,
-)
+from evidence.core.pooling import MODEL_RULES, PRESETS, TAU2_ESTIMATORS, MetaAnalysis, continuous_effects, effects_from_ci, egger_test, generic_effects, pool, pool_subgroups, sensitivity, trim_and_fill
 from evidence.core.pooling.effects import CONTINUOUS_MEASURES, DICHOTOMOUS_MEASURES, LOG_SCALE_MEASURES
 from evidence.core.pooling.meta import PoolRows, counts_pooler, effects_pooler
 
@@ -49,29 +41,32 @@ DEFAULT_CI_LEVEL = 0.95
 NOT_ASSIGNED = "(not assigned)"  # subgroup of a study with an empty subgroup cell
 
 
-class _Table:
-    """The rows of one CSV file as text, with the file's line number of each row."""
+class StudyTable:
+    """The studies of one analysis as cells by column, with where each row came from.
 
-    def __init__(self, path: Path):
-        self.path = path
-        try:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.reader(handle)
-                lines = [(reader.line_num, row) for row in reader]
-        except FileNotFoundError:
-            raise InputError(f"{path}: file not found") from None
-        except (OSError, UnicodeDecodeError, csv.Error) as error:
-            raise InputError(f"{path}: cannot be read as a UTF-8 CSV file ({error})") from None
-        lines = [(number, row) for number, row in lines if any(cell.strip() for cell in row)]
-        if not lines:
-            raise InputError(f"{path}: file is empty")
-        self.header = [name.strip().lower() for name in lines[0][1]]
-        self.rows = lines[1:]
+    source names the input in messages (a file's path, "data frame"); header holds the column
+    names (stripped, lower case) and header_where names them in messages ("row 1 (header)" in a
+    CSV file). rows are (where, label, cells): `where` names the row in messages ("row 3": a CSV
+    file's line), `label` is the study's label when the table has no `study` column (the line
+    number; a DataFrame's index), `cells` its values in header order, as text or numbers; None,
+    NaN and blank text are empty cells. file: the path when the table was read from a file.
+    """
+
+    def __init__(self, source: str, header: Sequence[str], rows: Sequence[tuple[str, str, Sequence[Any]]],
+                 *, header_where: str = "header", file: str | None = None):
+        self.source = source
+        self.file = file
+        self.header_where = header_where
+        self.header = [str(name).strip().lower() for name in header]
+        self.rows = [(where, str(label), list(cells)) for where, label, cells in rows]
+        repeated = sorted({name for name in self.header if name and self.header.count(name) > 1})
+        if repeated:
+            raise InputError(f"{source}, {header_where}: column {repeated[0]!r} appears more than once")
         if not self.rows:
-            raise InputError(f"{path}: has a header but no data rows")
+            raise InputError(f"{source}: has a header but no data rows")
 
-    def error(self, row: int, field: str, problem: str) -> InputError:
-        return InputError(f"{self.path}, row {row}, field {field}: {problem}")
+    def error(self, where: str, field: str, problem: str) -> InputError:
+        return InputError(f"{self.source}, {where}, field {field}: {problem}")
 
     def kind(self) -> str:
         """The first input kind whose columns are all present; else name what is missing."""
@@ -83,17 +78,23 @@ class _Table:
         expected = "; ".join(f"{kind}: {', '.join(columns)}" for kind, columns in INPUT_COLUMNS.items())
         problem = (f"missing column(s) {', '.join(missing[closest])} for {closest} input"
                    if len(missing[closest]) < len(INPUT_COLUMNS[closest]) else "no known input columns")
-        raise InputError(f"{self.path}, row 1 (header): {problem} (expected one of {expected})")
+        raise InputError(f"{self.source}, {self.header_where}: {problem} (expected one of {expected})")
 
-    def cells(self, field: str):
-        """(row number, stripped text) of every data row in `field` ('' where the row is short)."""
+    def cells(self, field: str) -> list[tuple[str, str]]:
+        """(where, stripped text) of every row in `field` ('' where the row is short or the cell empty)."""
         column = self.header.index(field)
-        return [(number, row[column].strip() if column < len(row) else "") for number, row in self.rows]
+        return [(where, _text(row[column]) if column < len(row) else "") for where, _, row in self.rows]
+
+    def labels(self) -> list[str]:
+        """Each row's study label: its `study` cell, else the row's own label."""
+        if "study" not in self.header:
+            return [label for _, label, _ in self.rows]
+        return [text or label for (_, text), (_, label, _) in zip(self.cells("study"), self.rows)]
 
     def numbers(self, field: str, *, default: float | None = None) -> np.ndarray:
         """A column as floats (n,); an empty cell is an error unless a default is given."""
         values = []
-        for number, text in self.cells(field):
+        for where, text in self.cells(field):
             if not text and default is not None:
                 values.append(default)
                 continue
@@ -102,7 +103,7 @@ class _Table:
             except ValueError:
                 value = math.nan
             if not math.isfinite(value):
-                raise self.error(number, field, "is empty" if not text else f"{text!r} is not a number")
+                raise self.error(where, field, "is empty" if not text else f"{text!r} is not a number")
             values.append(value)
         return np.array(values)
 
@@ -113,7 +114,18 @@ class _Table:
             raise self.error(self.rows[index][0], field, f"{values[index]:g} {problem}")
 
 
-def _read_dichotomous(table: _Table) -> list[np.ndarray]:
+def _text(value: Any) -> str:
+    """A cell as stripped text: '' for None, NaN and blanks; numbers as Python writes them (round-trips)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if hasattr(value, "item") and not isinstance(value, str):  # a numpy scalar from a DataFrame
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return ""
+    return str(value).strip()
+
+
+def _read_dichotomous(table: StudyTable) -> list[np.ndarray]:
     columns = [table.numbers(field) for field in INPUT_COLUMNS["dichotomous"]]
     for field, values in zip(INPUT_COLUMNS["dichotomous"], columns):
         table.check(field, values, values < 0, "is negative")
@@ -127,7 +139,7 @@ def _read_dichotomous(table: _Table) -> list[np.ndarray]:
     return columns
 
 
-def _read_continuous(table: _Table) -> list[np.ndarray]:
+def _read_continuous(table: StudyTable) -> list[np.ndarray]:
     columns = dict(zip(INPUT_COLUMNS["continuous"], (table.numbers(f) for f in INPUT_COLUMNS["continuous"])))
     for field in ("e_sd", "c_sd"):
         table.check(field, columns[field], columns[field] < 0, "is negative")
@@ -137,7 +149,7 @@ def _read_continuous(table: _Table) -> list[np.ndarray]:
     return list(columns.values())
 
 
-def _read_estimate_ci(table: _Table, measure: str) -> list[np.ndarray]:
+def _read_estimate_ci(table: StudyTable, measure: str) -> list[np.ndarray]:
     estimate, low, high = (table.numbers(field) for field in INPUT_COLUMNS["estimate with CI"])
     if measure in LOG_SCALE_MEASURES:
         for field, values in (("estimate", estimate), ("ci_low", low), ("ci_high", high)):
@@ -150,33 +162,33 @@ def _read_estimate_ci(table: _Table, measure: str) -> list[np.ndarray]:
     return [estimate, low, high, level]
 
 
-def _measure(table: _Table, kind: str, measure: str | None, method: str | None) -> tuple[str, str]:
+def _measure(table: StudyTable, kind: str, measure: str | None, method: str | None) -> tuple[str, str]:
     """The measure and fixed-effect method; --measure PETO means odds ratios by Peto's method."""
     measure = (measure or DEFAULT_MEASURE.get(kind, "GENERIC")).upper()
     if measure == "PETO" and kind == "dichotomous":
         if (method or "PETO").upper() != "PETO":
-            raise InputError(f"{table.path}: --measure PETO pools with the Peto method; drop --method {method}")
+            raise InputError(f"{table.source}: --measure PETO pools with the Peto method; drop --method {method}")
         measure, method = "OR", "PETO"
     allowed = ALLOWED_MEASURES.get(kind, GENERIC_MEASURES)
     if measure not in allowed:
         shown = allowed + ("PETO",) if kind == "dichotomous" else allowed
-        raise InputError(f"{table.path}: measure {measure} does not fit {kind} input (use one of {', '.join(shown)})")
+        raise InputError(f"{table.source}: measure {measure} does not fit {kind} input (use one of {', '.join(shown)})")
     methods = ("MH", "IV", "PETO") if kind == "dichotomous" else ("IV",)
     method = (method or methods[0]).upper()
     if method not in methods:
-        raise InputError(f"{table.path}: method {method} does not fit {kind} input (use one of {', '.join(methods)})")
+        raise InputError(f"{table.source}: method {method} does not fit {kind} input (use one of {', '.join(methods)})")
     if method == "PETO" and measure != "OR":
-        raise InputError(f"{table.path}: method PETO pools odds ratios only; use --measure OR")
+        raise InputError(f"{table.source}: method PETO pools odds ratios only; use --measure OR")
     return measure, method
 
 
-def _check_options(path, model: str, tau2: str | None, level: float, preset: str) -> None:
+def _check_options(source: str, model: str, tau2: str | None, level: float, preset: str) -> None:
     for option, value, known in (("model", model, MODEL_RULES), ("tau2", tau2, TAU2_ESTIMATORS),
                                  ("preset", preset, PRESETS)):
         if value is not None and value not in known:
-            raise InputError(f"{path}: --{option} {value} is not one of {', '.join(known)}")
+            raise InputError(f"{source}: --{option} {value} is not one of {', '.join(known)}")
     if not 0 < level < 1:
-        raise InputError(f"{path}: --level {level} is not strictly between 0 and 1")
+        raise InputError(f"{source}: --level {level} is not strictly between 0 and 1")
 
 
 def _number(x) -> float | None:
@@ -249,7 +261,7 @@ def _studies(result: MetaAnalysis, labels: list[str]) -> list[dict]:
     ]
 
 
-def _pooler(table: _Table, kind: str, measure: str, method: str, options: dict) -> PoolRows:
+def _pooler(table: StudyTable, kind: str, measure: str, method: str, options: dict) -> PoolRows:
     """The file's studies as a PoolRows with `options`, read and checked according to the input kind."""
     if kind == "dichotomous":
         return counts_pooler(*_read_dichotomous(table), measure=measure, method=method, **options)
@@ -266,25 +278,24 @@ def _pooler(table: _Table, kind: str, measure: str, method: str, options: dict) 
     return effects_pooler(generic_effects(yi, **{spread_field: spread}, measure=measure), **options)
 
 
-def meta_csv(
-    path, *, measure: str | None = None, method: str | None = None, model: str = "random", tau2: str | None = None,
-    hk: bool | None = None, level: float = 0.95, preset: str = "revman5", subgroup: str | None = None,
-    egger: bool = False, trimfill: bool = False, leave_one_out: bool = False, cumulative: bool = False,
+def meta(
+    table: StudyTable, *, measure: str | None = None, method: str | None = None, model: str = "random",
+    tau2: str | None = None, hk: bool | None = None, level: float = 0.95, preset: str = "revman5",
+    subgroup: str | None = None, egger: bool = False, trimfill: bool = False, leave_one_out: bool = False,
+    cumulative: bool = False,
 ) -> dict:
-    """Pool the studies of one CSV file (one analysis) and return the JSON-safe result dict.
+    """Pool the studies of one table (one analysis) and return the JSON-safe result dict.
 
     model is "fixed", "random" or "fixed_if_homogeneous"; method is the fixed-effect method
     for dichotomous input (MH by default); tau2 and hk (Hartung-Knapp-Sidik-Jonkman) default
     to the preset's. subgroup names a column whose values split the studies; egger,
     trimfill, leave_one_out and cumulative add those analyses (cumulative in the order of a
-    `year` column, then of the file). Raises InputError naming file, row and field.
+    `year` column, then of the table). Raises InputError naming source, row and field.
     """
-    path = Path(path)
-    _check_options(path, model, tau2, level, preset)
-    table = _Table(path)
+    _check_options(table.source, model, tau2, level, preset)
     kind = table.kind()
     if subgroup is not None and subgroup.strip().lower() not in table.header:
-        raise InputError(f"{path}, row 1 (header): no column {subgroup!r} for --subgroup")
+        raise InputError(f"{table.source}, {table.header_where}: no column {subgroup!r} for --subgroup")
     measure, method = _measure(table, kind, measure, method)
     options = {"model": model, "tau2_method": tau2, "level": level, "preset": preset,
                "ci_method": None if hk is None else ("hk" if hk else "z")}
@@ -293,9 +304,8 @@ def meta_csv(
     everything = np.zeros(n, dtype=np.intp)
     result = pool_rows(np.arange(n), everything, 1)
     chosen = str(result.model[0])
-    labels = ([text or str(number) for number, text in table.cells("study")] if "study" in table.header
-              else [str(number) for number, _ in table.rows])
-    report = {"file": str(path), **_summary(result, 0, chosen), "studies": _studies(result, labels)}
+    labels = table.labels()
+    report = {"file": table.file, **_summary(result, 0, chosen), "studies": _studies(result, labels)}
     if subgroup is not None:
         names = [text or NOT_ASSIGNED for _, text in table.cells(subgroup.strip().lower())]
         split = pool_subgroups(pool_rows, everything, np.array(names, dtype=object))
@@ -324,6 +334,6 @@ def meta_csv(
     return report
 
 
-def _years(table: _Table) -> np.ndarray | None:
-    """The `year` column (missing years last), or None: the file's order."""
+def _years(table: StudyTable) -> np.ndarray | None:
+    """The `year` column (missing years last), or None: the table's order."""
     return table.numbers("year", default=math.nan) if "year" in table.header else None
