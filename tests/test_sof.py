@@ -18,7 +18,8 @@ from evidence.errors import InputError
 from evidence.workflows.load import load_seed
 from evidence.workflows.pool import pool_review
 from evidence.core.vocabulary import DESIGNS, DOMAIN_LEVELS, LARGE_EFFECT_LEVELS, PRESENT, PUBLICATION_BIAS_LEVELS
-from evidence.workflows.sof import CERTAINTY_LEVELS, NOT_ASSESSED, Certainty, corresponding_risk, grade_certainty, sof_table
+from evidence.core.grade import CERTAINTY_LEVELS, Certainty, corresponding_risk, grade_certainty
+from evidence.workflows.sof import NOT_ASSESSED, sof_table
 
 from .conftest import SEED, snapshot
 

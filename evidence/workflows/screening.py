@@ -21,6 +21,7 @@ from evidence.store.database import friendly_errors
 from evidence.errors import InputError, NotFoundError
 from evidence.formats.fields import integer, one_of, read_rows, required, text
 from evidence.workflows.reviews import resolve_review
+from evidence.core.agreement import cohen_kappa
 from evidence.core.vocabulary import DECISIONS, SCREENING_ROLES, SCREENING_STAGES
 
 SHEET_COLUMNS = ("record_id", "database", "source_key", "title", "authors", "year", "journal", "abstract",
@@ -161,21 +162,6 @@ class Agreement:
     records: int
     percent_agreement: float | None
     kappa: float | None
-
-
-def cohen_kappa(pairs: list[tuple[str, str]]) -> tuple[float | None, float | None]:
-    """Percent agreement and Cohen's kappa of two raters' labels (kappa undefined when chance agreement is 1)."""
-    if not pairs:
-        return None, None
-    n = len(pairs)
-    observed = sum(a == b for a, b in pairs) / n
-    first, second = defaultdict(int), defaultdict(int)
-    for a, b in pairs:
-        first[a] += 1
-        second[b] += 1
-    expected = sum(first[c] * second[c] for c in set(first) | set(second)) / n**2
-    kappa = None if expected == 1 else (observed - expected) / (1 - expected)
-    return 100 * observed, kappa
 
 
 def agreement(engine: sa.Engine, review: str | None) -> list[Agreement]:

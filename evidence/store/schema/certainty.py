@@ -4,7 +4,7 @@ One row is one assessment of one review outcome, made in one review update (0:
 with the review; an update folder may re-grade, and the latest update's row is
 the current one). The five downgrading domains and the three upgrading factors
 are stored with the reason for each; the certainty itself (high, moderate, low,
-very low) is computed from them by `evidence.workflows.sof.grade_certainty`, so a stored
+very low) is computed from them by `evidence.core.grade.grade_certainty`, so a stored
 summary can never disagree with its inputs.
 
 Per outcome, not per analysis: GRADE rates the body of evidence for an outcome,
