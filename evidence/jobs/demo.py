@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
 
 from evidence.seeds import ISATUXIMAB
 from evidence.workflows.load import LoadResult, build_store, load_seed, update_folders
 from evidence.workflows.pool import PoolRun, pool_review
 from evidence.workflows.prisma import Flow, prisma_flow
+from evidence.workflows.reviews import resolve_review
+from evidence.workflows.runs import runs_across_last_update
 
 # The seed folder ships inside the package (evidence/seeds/).
 DEFAULT_SEED = ISATUXIMAB
@@ -30,16 +31,6 @@ class DemoResult:
     report: Path | None = None  # the HTML report of the latest run, when asked
 
 
-def _runs_across_last_update(engine: sa.Engine, slug: str) -> tuple[int, int] | None:
-    """The latest run of the latest update and the latest run of the update before it."""
-    with engine.connect() as connection:
-        rows = connection.execute(sa.text(
-            "SELECT u.number, MAX(r.id) FROM analysis_run r JOIN review_update u ON u.id = r.review_update_id"
-            " JOIN review v ON v.id = r.review_id WHERE v.slug = :slug GROUP BY u.number ORDER BY u.number"),
-            {"slug": slug}).all()
-    return (rows[-2][1], rows[-1][1]) if len(rows) >= 2 else None
-
-
 def run_demo(url: str | None, seed: Path | None = None, report: Path | None = None) -> DemoResult:
     """Load the review, pool it as published, then apply its update folders and say what changed;
     with `report`, write the HTML report of the latest run there."""
@@ -53,7 +44,11 @@ def run_demo(url: str | None, seed: Path | None = None, report: Path | None = No
     )
     result = DemoResult(message, prisma_flow(engine, loaded.slug, update=0), pool_review(engine, loaded.slug))
     result.updates = [load_seed(engine, folder) for folder in update_folders(seed)]
-    runs = _runs_across_last_update(engine, loaded.slug) if result.updates else None
+    runs = None
+    if result.updates:
+        with engine.connect() as connection:
+            review_id, _ = resolve_review(connection, loaded.slug)
+            runs = runs_across_last_update(connection, review_id)
     if runs:
         result.updated_flow = prisma_flow(engine, loaded.slug)
         result.diff = diff_runs(engine, loaded.slug, *runs)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from evidence.store.database import friendly_errors
 from evidence.errors import InputError, NotFoundError
 from evidence.workflows.reviews import resolve_review
+from evidence.workflows.runs import latest_run, run_details
 
 STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 68em; color: #111; line-height: 1.4; }
@@ -82,16 +83,6 @@ def _p(value) -> str:
     from evidence.outputs.figures.forest import format_p
 
     return "—" if value is None else format_p(value).removeprefix("P ").removeprefix("= ")
-
-
-def _run(connection: sa.Connection, review_id: int) -> dict:
-    run = connection.execute(sa.text(
-        "SELECT r.id, r.started_at, r.software_version, r.preset, r.inputs_hash, u.number, u.label"
-        " FROM analysis_run r LEFT JOIN review_update u ON u.id = r.review_update_id"
-        " WHERE r.review_id = :review ORDER BY r.id DESC LIMIT 1"), {"review": review_id}).mappings().first()
-    if run is None:
-        raise NotFoundError("the review has no analysis run yet: run `evidence pool` first, then make the report")
-    return dict(run)
 
 
 def _header(review: dict, run: dict) -> str:
@@ -180,7 +171,7 @@ def build_report(engine: sa.Engine, review: str | None = None) -> Report:
     with friendly_errors(), engine.connect() as connection:
         review_id, slug = resolve_review(connection, review)
         info = dict(connection.execute(sa.text("SELECT * FROM review WHERE id = :r"), {"r": review_id}).mappings().one())
-        run = _run(connection, review_id)
+        run = run_details(connection, latest_run(connection, review_id))
         sections = [
             Section("flow", "Study flow (PRISMA 2020)",
                     _figure(lambda: prisma.draw(prisma.read(connection, review_id)), "PRISMA flow diagram", missing)),

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from evidence.store.database import friendly_errors
 from evidence.workflows.reviews import resolve_review
+from evidence.workflows.runs import latest_run
 from evidence.core.grade import DOWNGRADE, PUBLICATION_BIAS, UPGRADE, Certainty, corresponding_risk, grade_certainty
 
 DOMAIN_NAMES = {
@@ -281,7 +282,7 @@ def summary_of_findings(connection: sa.Connection, review_id: int) -> SummaryOfF
     for assessment in connection.execute(_ASSESSMENTS, params).mappings():
         assessments[assessment["outcome_id"]] = dict(assessment)
     results = {row["analysis"]: dict(row) for row in connection.execute(_RESULTS, params).mappings()}
-    run_id = connection.execute(sa.text("SELECT MAX(id) FROM analysis_run WHERE review_id = :review"), params).scalar()
+    run_id = latest_run(connection, review_id, required=False)
     control: dict[str, list[float]] = {}
     if run_id is not None:
         for name, events, total in connection.execute(_CONTROL_RISKS, {**params, "run": run_id}):

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from evidence.store.database import friendly_errors
 from evidence.errors import InputError, NotFoundError
 from evidence.workflows.reviews import resolve_review
+from evidence.workflows.runs import latest_run
 
 TSA_MEASURES = ("RR", "OR", "HR")
 
@@ -49,15 +50,6 @@ class OutcomeTSA:
     def as_json(self) -> dict[str, Any]:
         return {"analysis": self.analysis, "outcome": self.outcome, "measure": self.measure, "k": self.k,
                 "verdict": self.verdict, "reason": self.reason, **self.settings, "ris": self.ris, "curve": self.curve}
-
-
-def _latest_run(connection: sa.Connection, review_id: int) -> int:
-    run = connection.execute(sa.text(
-        "SELECT MAX(r.id) FROM analysis_run r WHERE r.review_id = :r"
-        " AND EXISTS (SELECT 1 FROM cumulative_result c WHERE c.run_id = r.id)"), {"r": review_id}).scalar()
-    if run is None:
-        raise NotFoundError("this review has no analysis run with cumulative results: run `evidence pool` first")
-    return run
 
 
 def _low_bias_estimate(connection: sa.Connection, run: int, analysis_id: int, measure: str) -> tuple[float, list[str]] | None:
@@ -89,7 +81,7 @@ def review_tsa(engine: sa.Engine, review: str | None = None, outcome: str | None
     with friendly_errors(), engine.connect() as connection:
         review_id, slug = resolve_review(connection, review)
         alpha = connection.execute(sa.text("SELECT alpha FROM review WHERE id = :r"), {"r": review_id}).scalar_one()
-        run = _latest_run(connection, review_id)
+        run = latest_run(connection, review_id, with_cumulative=True)
         analyses = connection.execute(sa.text(
             "SELECT an.id, an.name, o.name AS outcome, o.kind, o.direction, an.measure, an.planned_rrr,"
             " an.planned_control_risk, pf.k, pf.se AS se_fixed, pr.se AS se_random, pc.estimate, pc.events_control"

@@ -19,6 +19,7 @@ from evidence.store.database import friendly_errors
 from evidence.errors import NotFoundError
 from evidence.workflows.pool import DICHOTOMOUS_MEASURES, NOT_ASSIGNED, inputs_hashes, read_inputs
 from evidence.workflows.reviews import resolve_review
+from evidence.workflows.runs import latest_run
 from evidence.outputs.figures import render
 
 MEASURE_NAMES = {
@@ -124,10 +125,7 @@ def read(connection: sa.Connection, review_id: int, analysis: str) -> ForestData
     if review_slug is None:
         raise NotFoundError(f"no review with id {review_id} in the store: `evidence review list` lists them")
     plan = _read_plan(connection, review_id, review_slug, analysis)
-    run_id = connection.execute(
-        sa.select(sa.func.max(schema.AnalysisRun.id)).where(schema.AnalysisRun.review_id == review_id)).scalar()
-    if run_id is None:
-        raise NotFoundError(f"review {review_slug!r} has not been pooled yet: run `evidence pool` first")
+    run_id = latest_run(connection, review_id)
     pooled = _read_chosen(connection, run_id, plan["id"])
     if pooled is None:
         raise NotFoundError(f"the latest run of review {review_slug!r} has no result for analysis {analysis!r}:"

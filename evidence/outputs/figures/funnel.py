@@ -21,8 +21,9 @@ import numpy as np
 import sqlalchemy as sa
 
 from evidence.errors import NotFoundError
+from evidence.workflows.runs import find_analysis, latest_run
 from evidence.outputs.figures.sequence import (
-    MEASURE_NAMES, check_model, effect_axis, find_analysis, fmt, is_ratio, latest_run,
+    MEASURE_NAMES, check_model, effect_axis, fmt, is_ratio, 
 )
 
 MIN_STUDIES = 10  # Cochrane Handbook 13.3.5.4: too few studies to tell chance from real asymmetry

@@ -6,14 +6,12 @@
     cumulative_figure(engine, review, analysis, ...) / leave_one_out_figure(engine, review, analysis, ...)
 
 The cumulative rows are the stored ones (view latest_cumulative: the latest run that stored
-them, studies in publication order). Leave-one-out is not stored, so it is computed here from
-the analysis_input rows with pool.py's own reader and pooling call, so every convention of
-`evidence pool` (measure, MH or IV, tau² estimator, level, model rule) carries over.
+them, studies in publication order). Leave-one-out is not stored: evidence.workflows.sensitivity
+pools it from the analysis_input rows with every convention of `evidence pool`.
 model=None shows the model the review's rule picks for each row (as `evidence pool` would
 store for that set of studies); "fixed" or "random" shows that model on every row.
 
-The small helpers at the top (find_analysis, latest_run, axis and number formatting) are
-shared with funnel.py and tsa.py.
+The small helpers at the top (axis and number formatting) are shared with funnel.py and tsa.py.
 """
 
 from __future__ import annotations
@@ -26,6 +24,8 @@ import numpy as np
 import sqlalchemy as sa
 
 from evidence.errors import InputError, NotFoundError
+from evidence.workflows.runs import find_analysis, latest_run
+from evidence.workflows.sensitivity import StepResult, leave_one_out, optional_number
 
 RATIO_MEASURES = ("RR", "OR", "HR", "PETO")
 MEASURE_NAMES = {
@@ -36,32 +36,6 @@ MODEL_CHOICES = (None, "fixed", "random")
 
 
 # ---------------------------------------------------------------- shared helpers
-
-def find_analysis(connection: sa.Connection, review_id: int, analysis: str) -> dict:
-    """The named analysis of the review with its outcome, or NotFoundError naming the ones there are."""
-    rows = connection.execute(sa.text(
-        "SELECT an.id, an.name, an.label, an.measure, an.method, an.level, an.subgroup,"
-        " o.name AS outcome, o.label AS outcome_label, o.direction, r.slug AS review"
-        " FROM analysis an JOIN outcome o ON o.id = an.outcome_id JOIN review r ON r.id = an.review_id"
-        " WHERE an.review_id = :r ORDER BY an.name"), {"r": review_id}).mappings().all()
-    for row in rows:
-        if row["name"] == analysis:
-            return dict(row)
-    known = ", ".join(r["name"] for r in rows) or "none"
-    raise NotFoundError(f"no analysis {analysis!r} in this review (analyses: {known})")
-
-
-def latest_run(connection: sa.Connection, review_id: int, with_cumulative: bool = False) -> int:
-    """The review's most recent analysis run (that stored cumulative results, when asked)."""
-    query = "SELECT MAX(ar.id) FROM analysis_run ar WHERE ar.review_id = :r"
-    if with_cumulative:
-        query += " AND EXISTS (SELECT 1 FROM cumulative_result c WHERE c.run_id = ar.id)"
-    run = connection.execute(sa.text(query), {"r": review_id}).scalar()
-    if run is None:
-        what = "an analysis run with cumulative results" if with_cumulative else "an analysis run"
-        raise NotFoundError(f"this review has no {what} yet: run `evidence pool` first")
-    return int(run)
-
 
 def check_model(model: str | None) -> None:
     if model not in MODEL_CHOICES:
@@ -140,21 +114,6 @@ def favours(measure: str, direction: str | None) -> tuple[str, str] | None:
 # ---------------------------------------------------------------- data
 
 @dataclass
-class Row:
-    """One row of a cumulative or leave-one-out plot; estimates on the natural scale."""
-
-    study: str
-    year: int | None
-    k: int
-    participants: int | None
-    model: str
-    estimate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    i2: float | None = None
-
-
-@dataclass
 class CumulativeData:
     review: str
     analysis: str
@@ -165,7 +124,7 @@ class CumulativeData:
     direction: str | None
     run_id: int
     model: str | None  # None: the rule's choice per step
-    rows: list[Row]  # one per step, in the stored (publication) order
+    rows: list[StepResult]  # one per step, in the stored (publication) order
 
 
 @dataclass
@@ -178,12 +137,8 @@ class LeaveOneOutData:
     level: float
     direction: str | None
     model: str | None
-    rows: list[Row]  # one per omitted study (`study` is the one left out), in publication order
-    overall: Row  # all studies
-
-
-def _number(value):
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+    rows: list[StepResult]  # one per omitted study (`study` is the one left out), in publication order
+    overall: StepResult  # all studies
 
 
 def read_cumulative(connection: sa.Connection, review_id: int, analysis: str, *,
@@ -199,9 +154,9 @@ def read_cumulative(connection: sa.Connection, review_id: int, analysis: str, *,
     if not rows:
         raise NotFoundError(f"analysis {analysis!r} has no cumulative results in run {run}:"
                             " no trial has usable data, or the run was made without them (run `evidence pool`)")
-    steps = [Row(r["study"], None if r["year"] is None else int(r["year"]), int(r["k"]), _number(r["participants"]),
-                 r["model"],
-                 _number(r["estimate"]), _number(r["ci_low"]), _number(r["ci_high"]), _number(r["i2"]))
+    steps = [StepResult(r["study"], None if r["year"] is None else int(r["year"]), int(r["k"]),
+                        optional_number(r["participants"]), r["model"], *map(optional_number, (
+                            r["estimate"], r["ci_low"], r["ci_high"], r["i2"])))
              for r in rows]
     return CumulativeData(found["review"], found["name"], found["label"], found["outcome"], found["measure"],
                           float(found["level"]), found["direction"], run, model, steps)
@@ -209,47 +164,12 @@ def read_cumulative(connection: sa.Connection, review_id: int, analysis: str, *,
 
 def read_leave_one_out(connection: sa.Connection, review_id: int, analysis: str, *,
                        model: str | None = None) -> LeaveOneOutData:
-    """Leave-one-out of one analysis, pooled now from its analysis_input rows (nothing is stored)."""
-    from evidence.workflows import pool as pooling_run
-    from evidence.core.pooling.sensitivity import leave_one_out
-
+    """Leave-one-out of one analysis (evidence.workflows.sensitivity: pooled now, nothing is stored)."""
     check_model(model)
     found = find_analysis(connection, review_id, analysis)
-    plan = next(a for a in pooling_run.read_analyses(connection, [review_id]) if a["id"] == found["id"])
-    inputs = pooling_run.read_inputs(connection, [review_id])
-    rows = np.flatnonzero(inputs["analysis_id"].astype(np.int64) == found["id"])
-    if len(rows) < 2:
-        raise NotFoundError(f"analysis {analysis!r} has {len(rows)} trial(s) with usable data:"
-                            " leave-one-out needs at least two")
-    counted = bool(np.any(~np.isnan(inputs["e_events"][rows].astype(float))))
-    config = pooling_run.analysis_config(plan, counted, model)
-
-    def pool_rows(selected, owner, n):
-        return pooling_run.pool_call(config, inputs, rows[selected], owner, n)
-
-    group = np.zeros(len(rows), dtype=np.intp)
-    everything = pool_rows(np.arange(len(rows)), group, 1)
-    resampled = leave_one_out(pool_rows, group, 1)
-    rank, year = pooling_run.publication_order(connection, [review_id], inputs["study_id"][rows])
-    participants = inputs["participants"][rows].astype(float)
-
-    def row(result, index, study, year_value, count, people) -> Row:
-        chosen = "random" if result.uses_random[index] else "fixed"
-        summary, natural = getattr(result, chosen), result.conventions.to_natural
-        return Row(study, None if np.isnan(year_value) else int(year_value), int(result.heterogeneity.k[index]),
-                   None if np.isnan(people) else int(people), chosen,
-                   *(_number(float(natural(getattr(summary, name)[index]))) for name in ("te", "ci_low", "ci_high")),
-                   _number(float(result.heterogeneity.i2[index])))
-
-    omitted = []
-    for index, position in enumerate(resampled.study.tolist()):
-        left = np.delete(participants, position)
-        omitted.append((rank[position], row(resampled.result, index, str(inputs["study"][rows][position]),
-                                            year[position], len(rows) - 1, left.sum())))
-    omitted.sort(key=lambda pair: pair[0])
-    overall = row(everything, 0, "All studies", np.nan, len(rows), participants.sum())
+    result = leave_one_out(connection, review_id, analysis, model=model)
     return LeaveOneOutData(found["review"], found["name"], found["label"], found["outcome"], found["measure"],
-                           float(found["level"]), found["direction"], model, [r for _, r in omitted], overall)
+                           float(found["level"]), found["direction"], model, result.rows, result.overall)
 
 
 # ---------------------------------------------------------------- drawing
@@ -262,9 +182,9 @@ def _title(data) -> str:
     return f"{data.label or data.analysis}"
 
 
-def _rows_figure(title: str, columns: list[tuple[str, float, str]], cells: list[list[str]], rows: list[Row],
+def _rows_figure(title: str, columns: list[tuple[str, float, str]], cells: list[list[str]], rows: list[StepResult],
                  measure: str, level: float, direction: str | None, note: str,
-                 summary: Row | None = None, summary_cells: list[str] | None = None):
+                 summary: StepResult | None = None, summary_cells: list[str] | None = None):
     """A forest-like figure: text columns (header, x in figure fraction, alignment) around one effect axis."""
     from matplotlib import transforms
 
@@ -340,7 +260,7 @@ def draw_leave_one_out(data: LeaveOneOutData):
     columns = [("Omitted study", 0.01, "left"), ("Year", 0.205, "right"), ("k", 0.245, "right"),
                ("I²", 0.32, "right"), ("Model", 0.765, "left"), (_ci_header(data), 0.99, "right")]
 
-    def cells(r: Row, name: str) -> list[str]:
+    def cells(r: StepResult, name: str) -> list[str]:
         return [name, "" if r.year is None else str(r.year), str(r.k),
                 "" if r.i2 is None else f"{r.i2:.0f}%", r.model, fmt_ci(r.estimate, r.ci_low, r.ci_high)]
 

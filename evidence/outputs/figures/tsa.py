@@ -23,7 +23,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from evidence.errors import NotFoundError
-from evidence.outputs.figures.sequence import find_analysis
+from evidence.workflows.runs import find_analysis
 
 
 @dataclass
