@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from evidence.store import database as db, schema
 from evidence.jobs.demo import DEFAULT_SEED, build_store
+from evidence.store import database as db, schema
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -5,8 +5,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from evidence.jobs.bench.pooling import DL_HK_PI, REML, run_pooling_bench, simulate
 from evidence.core.pooling import generic_effects, pool
+from evidence.jobs.bench.pooling import DL_HK_PI, REML, run_pooling_bench, simulate
 
 PEERS = ("pymare", "statsmodels")
 
@@ -54,10 +54,10 @@ def test_reml_differences_from_pymare_are_its_early_stop():
     # is PyMARE's to 1e-12: the whole difference is PyMARE's tau², up to ~1e-6 short of the root.
     from pymare.estimators import VarianceBasedLikelihoodEstimator
 
-    from evidence.jobs.bench.pooling import _by_size
     from evidence.core.pooling.fixed import inverse_variance
     from evidence.core.pooling.groups import Groups
     from evidence.core.pooling.tau2 import _reml_score
+    from evidence.jobs.bench.pooling import _by_size
 
     analyses = 400
     yi, vi, group = simulate(analyses, 8, ragged=True)

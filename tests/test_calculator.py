@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from evidence.formats.meta_csv import meta_csv
 from evidence.errors import InputError
+from evidence.formats.meta_csv import meta_csv
 
 Z95 = 1.959963984540054  # Phi^-1(0.975)
 pytestmark = pytest.mark.filterwarnings("error")

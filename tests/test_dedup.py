@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from evidence.jobs.bench.dedup import read_records, read_true_groups, run_asysd_check, run_dedup_bench, score
 from evidence.core.matching import (
     find_duplicates,
     journal_names,
@@ -18,6 +17,7 @@ from evidence.core.matching import (
     normalise_volume,
     parse_authors,
 )
+from evidence.jobs.bench.dedup import read_records, read_true_groups, run_asysd_check, run_dedup_bench, score
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "dedup-bench"
 

@@ -7,9 +7,9 @@ import math
 import pytest
 import sqlalchemy as sa
 
+from evidence.errors import NotFoundError
 from evidence.store import schema
 from evidence.workflows.diff import diff_runs
-from evidence.errors import NotFoundError
 from evidence.workflows.pool import pool_review
 
 

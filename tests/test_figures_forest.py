@@ -8,9 +8,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from evidence.store import schema
 from evidence.errors import NotFoundError
 from evidence.outputs.figures import forest, render
+from evidence.store import schema
 from evidence.workflows.pool import pool_review
 
 # evidence/seeds/isatuximab-mm/studies.csv: the review's four included trials.

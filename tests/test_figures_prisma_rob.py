@@ -12,12 +12,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.patches import Circle, Rectangle
 from matplotlib.text import Annotation
 
-from evidence.store import schema
 from evidence.errors import InputError, NotFoundError
-from evidence.outputs.figures import prisma as prisma_fig
-from evidence.outputs.figures import render, rob
+from evidence.outputs.figures import prisma as prisma_fig, render, rob
 from evidence.outputs.figures.prisma import PrismaData, prisma_figure
 from evidence.outputs.figures.rob import rob_figure
+from evidence.store import schema
 from evidence.workflows.prisma import FIELDS, Flow, prisma_flow
 from evidence.workflows.reviews import create_review
 

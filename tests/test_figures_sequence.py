@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from evidence.core.pooling import generic_effects, pool, pool_dichotomous
 from evidence.errors import NotFoundError
 from evidence.outputs.figures import funnel, render, sequence, tsa
 from evidence.workflows.pool import pool_review
-from evidence.core.pooling import generic_effects, pool, pool_dichotomous
 from evidence.workflows.reviews import resolve_review
 from evidence.workflows.tsa import review_tsa
 

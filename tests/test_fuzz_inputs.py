@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from evidence.store import database as db
 from evidence.errors import EvidenceError
 from evidence.jobs.example import write_exports
+from evidence.store import database as db
 from evidence.workflows.load import load_seed
 from evidence.workflows.records import import_records
 from evidence.workflows.reviews import create_review

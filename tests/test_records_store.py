@@ -9,10 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from evidence.errors import AlreadyLoadedError, InputError
-from evidence.workflows.prisma import prisma_flow
 from evidence.workflows.dedup import (
-    deduplicate, duplicate_groups, mark_duplicate, open_candidates, resolve_candidate, unlink,
+    deduplicate,
+    duplicate_groups,
+    mark_duplicate,
+    open_candidates,
+    resolve_candidate,
+    unlink,
 )
+from evidence.workflows.prisma import prisma_flow
 from evidence.workflows.records import import_records
 from evidence.workflows.reviews import create_review
 from evidence.workflows.screening import record_decision

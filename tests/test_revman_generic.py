@@ -20,8 +20,8 @@ import sqlalchemy as sa
 
 from evidence.errors import InputError
 from evidence.workflows.pool import pool_review
-from evidence.workflows.revman_check import check_rm5
 from evidence.workflows.revman import import_rm5
+from evidence.workflows.revman_check import check_rm5
 
 from .conftest import SHARED, snapshot
 

@@ -7,12 +7,18 @@ import csv
 import pytest
 import sqlalchemy as sa
 
-from evidence.store import schema
-from evidence.errors import InputError, NotFoundError
-from evidence.workflows.reviews import create_review, list_reviews
 from evidence.core.agreement import cohen_kappa
+from evidence.errors import InputError, NotFoundError
+from evidence.store import schema
+from evidence.workflows.reviews import create_review, list_reviews
 from evidence.workflows.screening import (
-    agreement, conflicts, export_sheet, import_sheet, next_record, record_decision, record_retrieval,
+    agreement,
+    conflicts,
+    export_sheet,
+    import_sheet,
+    next_record,
+    record_decision,
+    record_retrieval,
 )
 
 

@@ -13,12 +13,12 @@ import statistics
 import pytest
 import sqlalchemy as sa
 
-from evidence.store import database as db
+from evidence.core.grade import CERTAINTY_LEVELS, Certainty, corresponding_risk, grade_certainty
+from evidence.core.vocabulary import DESIGNS, DOMAIN_LEVELS, LARGE_EFFECT_LEVELS, PRESENT, PUBLICATION_BIAS_LEVELS
 from evidence.errors import InputError
+from evidence.store import database as db
 from evidence.workflows.load import load_seed
 from evidence.workflows.pool import pool_review
-from evidence.core.vocabulary import DESIGNS, DOMAIN_LEVELS, LARGE_EFFECT_LEVELS, PRESENT, PUBLICATION_BIAS_LEVELS
-from evidence.core.grade import CERTAINTY_LEVELS, Certainty, corresponding_risk, grade_certainty
 from evidence.workflows.sof import NOT_ASSESSED, sof_table
 
 from .conftest import SEED, snapshot

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.store import database as db
 from evidence.errors import EvidenceError, ReadOnlyError
+from evidence.store import database as db
 from evidence.store.sql import run_query
 
 from .conftest import snapshot

@@ -11,13 +11,13 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from evidence.store import database as db, schema
-from evidence.jobs.demo import build_store
 from evidence.errors import DatabaseLockedError
+from evidence.jobs.demo import build_store
 from evidence.outputs.export import REVIEW_ROWS, export_review
+from evidence.store import database as db, schema
+from evidence.store.queries import VIEWS
 from evidence.workflows.load import load_seed
 from evidence.workflows.pool import pool_review
-from evidence.store.queries import VIEWS
 from evidence.workflows.screening import record_decision
 
 from .conftest import SEED, snapshot

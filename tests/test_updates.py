@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from evidence.workflows.diff import diff_runs
 from evidence.errors import AlreadyLoadedError, InputError, NotFoundError
+from evidence.workflows.diff import diff_runs
 from evidence.workflows.load import load_seed
 from evidence.workflows.prisma import prisma_flow
 

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from scipy.stats import norm
 
-from evidence.workflows.pool import pool_review
 from evidence.store.queries import VIEWS, view_sql
+from evidence.workflows.pool import pool_review
 
 
 def rows(engine, sql, **params):

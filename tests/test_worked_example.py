@@ -17,9 +17,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from evidence.formats.citations import FIELDS, read_records
 from evidence.jobs.example import SEED, SLUG, build_example, citations, screening, source_key, write_exports
 from evidence.workflows.dedup import duplicate_groups, open_candidates
-from evidence.formats.citations import FIELDS, read_records
 
 CITATIONS = citations()
 SCREENING = screening()

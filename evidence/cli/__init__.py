@@ -25,11 +25,11 @@ app = typer.Typer(
 
 from evidence.cli.bench import bench_app  # noqa: E402  (Typer only)
 from evidence.cli.common import State, echo_json, open_store  # noqa: E402  (Typer only)
-from evidence.cli.records import dedup_app, import_app  # noqa: E402  (Typer only)
-from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
-from evidence.cli.rm5 import rm5_app  # noqa: E402  (Typer only)
-from evidence.cli.tsa import tsa_app  # noqa: E402  (Typer only)
 from evidence.cli.plot import plot_app  # noqa: E402  (Typer only)
+from evidence.cli.records import dedup_app, import_app  # noqa: E402  (Typer only)
+from evidence.cli.rm5 import rm5_app  # noqa: E402  (Typer only)
+from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
+from evidence.cli.tsa import tsa_app  # noqa: E402  (Typer only)
 
 app.add_typer(bench_app, name="bench")
 app.add_typer(import_app, name="import")
@@ -201,8 +201,8 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help='print {"findings": [{severity, rule, where, message}, ...]}'),
 ) -> None:
     """Run the audit rules over the review: findings with severity, rule, place and a sentence (exit 1 if any error)."""
-    from evidence.workflows.audit import audit as run_audit
     from evidence.cli.format import format_findings
+    from evidence.workflows.audit import audit as run_audit
 
     _, findings = run_audit(open_store(read_only=True), review)
     if as_json:
@@ -290,8 +290,8 @@ def meta(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Pool one CSV without a database."""
-    from evidence.formats.meta_csv import meta_csv
     from evidence.cli.format import format_meta
+    from evidence.formats.meta_csv import meta_csv
 
     result = meta_csv(csv_path, measure=measure, method=method, model=model, tau2=tau2, hk=hk, level=level,
                       preset=preset, subgroup=subgroup, egger=egger, trimfill=trimfill, leave_one_out=leave_one_out,

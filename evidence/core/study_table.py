@@ -22,10 +22,23 @@ from typing import Any
 
 import numpy as np
 
-from evidence.errors import InputError
-from evidence.core.pooling import MODEL_RULES, PRESETS, TAU2_ESTIMATORS, MetaAnalysis, continuous_effects, effects_from_ci, egger_test, generic_effects, pool, pool_subgroups, sensitivity, trim_and_fill
+from evidence.core.pooling import (
+    MODEL_RULES,
+    PRESETS,
+    TAU2_ESTIMATORS,
+    MetaAnalysis,
+    continuous_effects,
+    effects_from_ci,
+    egger_test,
+    generic_effects,
+    pool,
+    pool_subgroups,
+    sensitivity,
+    trim_and_fill,
+)
 from evidence.core.pooling.effects import CONTINUOUS_MEASURES, DICHOTOMOUS_MEASURES, LOG_SCALE_MEASURES
 from evidence.core.pooling.meta import PoolRows, counts_pooler, effects_pooler
+from evidence.errors import InputError
 
 INPUT_COLUMNS = {
     "dichotomous": ("e_events", "e_total", "c_events", "c_total"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from evidence.seeds import ISATUXIMAB
 from evidence.workflows.load import LoadResult, build_store, load_seed, update_folders
 from evidence.workflows.pool import PoolRun, pool_review

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from evidence.seeds import ISATUXIMAB_RECORDS
 from evidence.store.database import create_engine, init
-from evidence.workflows.prisma import Flow, prisma_flow
 from evidence.workflows.dedup import deduplicate
+from evidence.workflows.prisma import Flow, prisma_flow
 from evidence.workflows.records import import_records
 from evidence.workflows.reviews import create_review
 from evidence.workflows.screening import SHEET_COLUMNS, record_decision

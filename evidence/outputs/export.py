@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
-from evidence.store.database import friendly_errors
 from evidence.errors import InputError
+from evidence.store.database import friendly_errors
 from evidence.store.queries import VIEWS
 from evidence.workflows.reviews import resolve_review
 

@@ -15,8 +15,8 @@ from typing import Callable
 
 import sqlalchemy as sa
 
-from evidence.store.database import friendly_errors
 from evidence.errors import InputError, NotFoundError
+from evidence.store.database import friendly_errors
 from evidence.workflows.reviews import resolve_review
 from evidence.workflows.runs import latest_run, run_details
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from evidence.store.database import friendly_errors, is_duckdb
 from evidence.errors import EvidenceError, ReadOnlyError
+from evidence.store.database import friendly_errors, is_duckdb
 
 READ_KEYWORDS = ("select", "with", "values", "table", "show", "describe", "summarize", "explain", "from")
 

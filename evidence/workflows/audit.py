@@ -416,7 +416,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
 
 def _recompute(connection: sa.Connection, review_id: int) -> dict[tuple[int, str | None, str], dict[str, Any]]:
     """Every analysis pooled in memory with its own settings: {(analysis id, subgroup or None, model): summary}."""
-    from evidence.workflows.pool import read_analyses, read_inputs, compute
+    from evidence.workflows.pool import compute, read_analyses, read_inputs
 
     analyses = read_analyses(connection, [review_id])
     if not analyses:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from evidence.core.matching import find_duplicates
+from evidence.errors import InputError, NotFoundError
 from evidence.store import schema
 from evidence.store.database import friendly_errors
-from evidence.errors import InputError, NotFoundError
 from evidence.workflows.reviews import resolve_review
-from evidence.core.matching import find_duplicates
 
 FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid")
 MACHINE = "evidence dedup"

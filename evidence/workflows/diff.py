@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from evidence.store.database import friendly_errors
 from evidence.errors import NotFoundError
+from evidence.store.database import friendly_errors
 from evidence.workflows.reviews import resolve_review
 
 SUMMARY = ("model", "k", "participants", "estimate", "ci_low", "ci_high", "p", "i2", "tau2")

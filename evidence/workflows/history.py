@@ -13,9 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from evidence.store.database import friendly_errors
 from evidence.errors import InputError, NotFoundError
 from evidence.formats.seed import CORRECTABLE
+from evidence.store.database import friendly_errors
 from evidence.workflows.reviews import resolve_review
 
 

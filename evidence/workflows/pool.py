@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from evidence.version import __version__
 from evidence.store import schema
 from evidence.store.bulk import allocate_ids, insert_columns, read_columns
 from evidence.store.database import friendly_errors
+from evidence.version import __version__
 from evidence.workflows.reviews import resolve_review
 
 PRESET = "revman5"

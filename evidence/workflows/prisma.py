@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from evidence.store.database import friendly_errors
 from evidence.errors import NotFoundError
+from evidence.store.database import friendly_errors
 from evidence.workflows.reviews import resolve_review
 
 FIELDS = (

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from evidence.errors import AlreadyLoadedError, InputError
+from evidence.formats.citations import read_records
 from evidence.store import schema
 from evidence.store.bulk import allocate_ids, insert_columns
 from evidence.store.database import friendly_errors
-from evidence.errors import AlreadyLoadedError, InputError
 from evidence.workflows.reviews import resolve_review
-from evidence.formats.citations import read_records
 
 RECORD_FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi", "pmid", "abstract")
 SHOWN_PROBLEMS = 5

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from evidence.store import schema
 from evidence.errors import NotFoundError
+from evidence.store import schema
 
 
 def resolve_review(connection: sa.Connection, slug: str | None) -> tuple[int, str]:
@@ -28,8 +28,8 @@ def create_review(engine: sa.Engine, slug: str, title: str) -> int:
     """An empty review (with its original search round, update 0) that a team fills from search exports."""
     import re
 
-    from evidence.store.database import friendly_errors
     from evidence.errors import AlreadyLoadedError, InputError
+    from evidence.store.database import friendly_errors
 
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or ""):
         raise InputError(f"review slug {slug!r} may hold only lower-case letters, digits and single hyphens")

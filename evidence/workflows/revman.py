@@ -29,13 +29,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from evidence.version import __version__
-from evidence.store import schema
-from evidence.store.database import friendly_errors
 from evidence.errors import AlreadyLoadedError, InputError
-from evidence.store.bulk import write_rows
-from evidence.store.locks import lock_reviews
 from evidence.formats.revman import Outcome, Rm5, read_rm5
+from evidence.store import schema
+from evidence.store.bulk import write_rows
+from evidence.store.database import friendly_errors
+from evidence.store.locks import lock_reviews
+from evidence.version import __version__
 
 MEASURES = {"RR": "RR", "OR": "OR", "RD": "RD", "PETO_OR": "PETO", "MD": "MD", "SMD": "SMD"}
 # Generic inverse-variance outcomes name their measure in words (RevMan user guide; R meta's read.rm5 maps the same).

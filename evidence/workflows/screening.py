@@ -16,13 +16,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from evidence.store import schema
-from evidence.store.database import friendly_errors
-from evidence.errors import InputError, NotFoundError
-from evidence.formats.fields import integer, one_of, read_rows, required, text
-from evidence.workflows.reviews import resolve_review
 from evidence.core.agreement import cohen_kappa
 from evidence.core.vocabulary import DECISIONS, SCREENING_ROLES, SCREENING_STAGES
+from evidence.errors import InputError, NotFoundError
+from evidence.formats.fields import integer, one_of, read_rows, required, text
+from evidence.store import schema
+from evidence.store.database import friendly_errors
+from evidence.workflows.reviews import resolve_review
 
 SHEET_COLUMNS = ("record_id", "database", "source_key", "title", "authors", "year", "journal", "abstract",
                  "decision", "reason")

@@ -27,10 +27,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from evidence.core.grade import DOWNGRADE, PUBLICATION_BIAS, UPGRADE, Certainty, corresponding_risk, grade_certainty
 from evidence.store.database import friendly_errors
 from evidence.workflows.reviews import resolve_review
 from evidence.workflows.runs import latest_run
-from evidence.core.grade import DOWNGRADE, PUBLICATION_BIAS, UPGRADE, Certainty, corresponding_risk, grade_certainty
 
 DOMAIN_NAMES = {
     "risk_of_bias": "risk of bias", "inconsistency": "inconsistency", "indirectness": "indirectness",

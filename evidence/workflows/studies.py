@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from evidence.errors import InputError, NotFoundError
 from evidence.store import schema
 from evidence.store.database import friendly_errors
-from evidence.errors import InputError, NotFoundError
 from evidence.workflows.reviews import resolve_review
 
 

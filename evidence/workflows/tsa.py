@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from evidence.store.database import friendly_errors
 from evidence.errors import InputError, NotFoundError
+from evidence.store.database import friendly_errors
 from evidence.workflows.reviews import resolve_review
 from evidence.workflows.runs import latest_run
 

@@ -3,8 +3,7 @@ and the two-pass sums of squares do not cancel when estimates sit far from 0."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from evidence.core.pooling import TAU2_ESTIMATORS, generic_effects, pool
 from evidence.core.pooling.groups import Groups, group_sum

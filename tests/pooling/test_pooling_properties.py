@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from evidence.core.pooling import PRESETS, TAU2_ESTIMATORS, ZeroCells, generic_effects, pool, pool_dichotomous
 from evidence.core.pooling.effects import ZERO_CELL_TARGETS

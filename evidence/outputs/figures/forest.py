@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from evidence.errors import NotFoundError
+from evidence.outputs.figures import render
 from evidence.store import schema
 from evidence.store.database import friendly_errors
-from evidence.errors import NotFoundError
 from evidence.workflows.pool import DICHOTOMOUS_MEASURES, NOT_ASSIGNED, inputs_hashes, read_inputs
 from evidence.workflows.reviews import resolve_review
 from evidence.workflows.runs import latest_run
-from evidence.outputs.figures import render
 
 MEASURE_NAMES = {
     "RR": "Risk Ratio", "OR": "Odds Ratio", "PETO": "Peto Odds Ratio", "RD": "Risk Difference",

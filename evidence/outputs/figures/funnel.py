@@ -21,10 +21,14 @@ import numpy as np
 import sqlalchemy as sa
 
 from evidence.errors import NotFoundError
-from evidence.workflows.runs import find_analysis, latest_run
 from evidence.outputs.figures.sequence import (
-    MEASURE_NAMES, check_model, effect_axis, fmt, is_ratio, 
+    MEASURE_NAMES,
+    check_model,
+    effect_axis,
+    fmt,
+    is_ratio,
 )
+from evidence.workflows.runs import find_analysis, latest_run
 
 MIN_STUDIES = 10  # Cochrane Handbook 13.3.5.4: too few studies to tell chance from real asymmetry
 Z_95 = 1.959963984540054  # exact normal quantile for the pseudo 95% limits (POOLING.md: never 1.96)

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from evidence.workflows import prisma as flows
-from evidence.store.database import friendly_errors
 from evidence.errors import NotFoundError
-from evidence.workflows.reviews import resolve_review
-
 from evidence.outputs.figures import render
+from evidence.store.database import friendly_errors
+from evidence.workflows import prisma as flows
+from evidence.workflows.reviews import resolve_review
 
 FONT_SIZE = 8.0
 LINE = FONT_SIZE * 1.2 / 72  # inches per text line (matplotlib's default line spacing)

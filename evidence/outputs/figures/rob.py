@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from evidence.store.database import friendly_errors
-from evidence.errors import InputError, NotFoundError
-from evidence.workflows.reviews import resolve_review
 from evidence.core.vocabulary import ROB1_DOMAINS
-
+from evidence.errors import InputError, NotFoundError
 from evidence.outputs.figures import render
 from evidence.outputs.figures.prisma import text_width, wrap
+from evidence.store.database import friendly_errors
+from evidence.workflows.reviews import resolve_review
 
 KINDS = ("traffic", "summary")
 LEVELS = ("low", "unclear", "high")

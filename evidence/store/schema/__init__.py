@@ -13,7 +13,14 @@ from evidence.store.schema.analyses import (
 from evidence.store.schema.base import Base, metadata
 from evidence.store.schema.bias import BiasJudgement
 from evidence.store.schema.certainty import CertaintyAssessment
-from evidence.store.schema.outcomes import CiLevel, ContinuousData, ContrastEstimate, DichotomousData, GenericEstimate, Outcome
+from evidence.store.schema.outcomes import (
+    CiLevel,
+    ContinuousData,
+    ContrastEstimate,
+    DichotomousData,
+    GenericEstimate,
+    Outcome,
+)
 from evidence.store.schema.review import EligibilityCriterion, Review, ReviewUpdate, SeedLoad
 from evidence.store.schema.searching import (
     DuplicateCandidate,

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from evidence.core.vocabulary import FIXED_METHODS, MODELS, MODEL_CHOICES
+from evidence.core.vocabulary import FIXED_METHODS, MODEL_CHOICES, MODELS
 from evidence.store.schema.base import Base, Double, Text, created_at_column, fk, id_column, one_of
 from evidence.store.schema.outcomes import MEASURES
 

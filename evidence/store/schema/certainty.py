@@ -21,8 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evidence.core.vocabulary import (
     DESIGNS,
-    DOMAINS,
     DOMAIN_LEVELS,
+    DOMAINS,
     LARGE_EFFECT_LEVELS,
     PRESENT,
     PUBLICATION_BIAS_LEVELS,

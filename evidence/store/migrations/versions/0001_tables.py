@@ -7,7 +7,6 @@ Create Date: 2026-11-25 10:16:10.554534
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None
