@@ -128,7 +128,7 @@ def review_create(
 @review_app.command("list")
 def review_list(as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
     """List the reviews in the store."""
-    from evidence.cli.format import format_rows
+    from evidence.outputs.text import format_rows
     from evidence.workflows.reviews import list_reviews
 
     reviews = list_reviews(open_store(read_only=True))
@@ -147,7 +147,7 @@ def prisma(
     update: Optional[int] = typer.Option(None, "--update", help="the flow of this update (0: the original review) [default: the latest]"),
 ) -> None:
     """Print the PRISMA 2020 flow with its arithmetic checked (an update's flow counts previous, new and dropped studies)."""
-    from evidence.cli.format import format_flow
+    from evidence.outputs.text import format_flow
     from evidence.workflows.prisma import prisma_flow
 
     flow = prisma_flow(open_store(read_only=True), review, update)
@@ -167,7 +167,7 @@ def pool(
     as_json: bool = typer.Option(False, "--json", help="print a JSON list, one object per analysis and model"),
 ) -> None:
     """Pool every planned analysis, store the run, and print it beside the published results."""
-    from evidence.cli.format import format_pool
+    from evidence.outputs.text import format_pool
     from evidence.workflows.pool import pool_review
 
     run = pool_review(open_store(), review)
@@ -185,7 +185,7 @@ def diff(
     as_json: bool = typer.Option(False, "--json", help="print one object per analysis with before, after, changes"),
 ) -> None:
     """What changed between two analysis runs, analysis by analysis, and which studies caused it."""
-    from evidence.cli.format import format_diff
+    from evidence.outputs.text import format_diff
     from evidence.workflows.diff import diff_runs
 
     first, last, diffs = diff_runs(open_store(read_only=True), review, from_run, to_run)
@@ -201,7 +201,7 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help='print {"findings": [{severity, rule, where, message}, ...]}'),
 ) -> None:
     """Run the audit rules over the review: findings with severity, rule, place and a sentence (exit 1 if any error)."""
-    from evidence.cli.format import format_findings
+    from evidence.outputs.text import format_findings
     from evidence.workflows.audit import audit as run_audit
 
     _, findings = run_audit(open_store(read_only=True), review)
@@ -249,8 +249,8 @@ def sql(
     fmt: str = typer.Option("table", "--format", help="table, csv or json"),
 ) -> None:
     """Run a read-only SQL query against the store (tables and views)."""
-    from evidence.cli.format import format_rows
     from evidence.errors import InputError
+    from evidence.outputs.text import format_rows
     from evidence.store.sql import run_query
 
     if fmt not in ("table", "csv", "json"):
@@ -290,8 +290,8 @@ def meta(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Pool one CSV without a database."""
-    from evidence.cli.format import format_meta
     from evidence.formats.meta_csv import meta_csv
+    from evidence.outputs.text import format_meta
 
     result = meta_csv(csv_path, measure=measure, method=method, model=model, tau2=tau2, hk=hk, level=level,
                       preset=preset, subgroup=subgroup, egger=egger, trimfill=trimfill, leave_one_out=leave_one_out,
@@ -309,8 +309,8 @@ def demo(
 ) -> None:
     """Set up the store, load the isatuximab review, print PRISMA and pool every outcome, then apply its
     first update (a new trial and corrections), print what changed and write the HTML report."""
-    from evidence.cli.format import format_diff, format_flow, format_pool
     from evidence.jobs.demo import run_demo
+    from evidence.outputs.text import format_diff, format_flow, format_pool
 
     result = run_demo(State.url, seed, report)
     typer.echo(result.load_message)

@@ -70,9 +70,9 @@ def dedup(
     """Deduplication accuracy against known duplicate groups, counted per record as bib-dedupe counts."""
     import json
 
-    from evidence.cli.format import format_rows
     from evidence.errors import InputError
     from evidence.jobs.bench.dedup import run_dedup_bench
+    from evidence.outputs.text import format_rows
 
     marker = "records_pre_merged.csv"
     folders = [dataset_dir] if (dataset_dir / marker).exists() else sorted(

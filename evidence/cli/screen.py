@@ -121,7 +121,7 @@ def screen_agreement(review: Optional[str] = REVIEW,
     """Cohen's kappa and percent agreement per stage and pair of screeners."""
     from dataclasses import asdict
 
-    from evidence.cli.format import format_rows
+    from evidence.outputs.text import format_rows
     from evidence.workflows.screening import agreement
 
     found = agreement(open_store(read_only=True), review)
