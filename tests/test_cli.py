@@ -9,10 +9,18 @@ import sys
 
 import pytest
 
+from evidence.testing.cli import run
+
 from .conftest import REPO, SEED, SHARED, UPDATE_1
 
 
-def evidence(*args: str, url: str | None = None, cwd=None) -> subprocess.CompletedProcess:
+def evidence(*args: str, url: str | None = None, cwd=None, input: str | None = None):
+    """`evidence ARGS` run in this process (evidence.testing.cli): returncode, stdout, stderr."""
+    return run(*args, url=url, cwd=cwd, input=input)
+
+
+def real_evidence(*args: str, url: str | None = None, cwd=None) -> subprocess.CompletedProcess:
+    """`python -m evidence ARGS` in a new process: for the tests of the entry point itself."""
     env = {k: v for k, v in os.environ.items() if k != "EVIDENCE_DEBUG"}
     if url:
         env["EVIDENCE_DB"] = url
@@ -30,17 +38,31 @@ def assert_one_line_error(result, code: int, *phrases: str):
 
 
 @pytest.fixture
-def store(duckdb_url):
-    assert evidence("init", url=duckdb_url).returncode == 0
-    return duckdb_url
+def store(stores, tmp_path) -> str:
+    """A DuckDB store at the latest schema, no review."""
+    return stores.store("duckdb", "initialised", tmp_path)
+
+
+@pytest.fixture
+def loaded_store(stores, tmp_path) -> str:
+    """A DuckDB store with the isatuximab review loaded (not pooled)."""
+    return stores.store("duckdb", "loaded", tmp_path)
+
+
+@pytest.fixture
+def updated_store(stores, tmp_path) -> str:
+    """A DuckDB store with the isatuximab review and its first update loaded (two runs)."""
+    return stores.store("duckdb", "updated", tmp_path)
 
 
 def test_help_imports_nothing_heavy():
     code = "import sys, evidence.cli; print(sorted(m for m in ('sqlalchemy', 'numpy', 'scipy', 'pandas', 'matplotlib', 'duckdb') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-    result = evidence("--help")
+    result = real_evidence("--help")
     assert result.returncode == 0 and "pool" in result.stdout and "--db" in result.stdout
+    # The installed entry point runs the same app and turns an error into one line and its exit code.
+    assert_one_line_error(real_evidence("prisma", url="nosuchdb://x"), 1, "cannot use database URL")
 
 
 def test_init_creates_the_default_file_in_the_working_folder(tmp_path):
@@ -63,20 +85,18 @@ def test_load_then_load_again(store):
     assert [(f["update"], f["total_studies"]) for f in flows] == [(1, 5), (0, 4)]
 
 
-def test_prisma_json(store):
-    evidence("load", str(SEED), url=store)
-    result = evidence("prisma", "--json", url=store)
+def test_prisma_json(loaded_store):
+    result = evidence("prisma", "--json", url=loaded_store)
     assert result.returncode == 0, result.stderr
     flow = json.loads(result.stdout)
     # FACTS.md, study flow.
     assert (flow["database_results"], flow["records_excluded"], flow["dbr_excluded"], flow["new_studies"]) == (796, 771, 21, 4)
     assert flow["duplicates"] is None
-    assert "ok" in evidence("prisma", url=store).stdout
+    assert "ok" in evidence("prisma", url=loaded_store).stdout
 
 
-def test_pool_json_has_the_contract_keys(store):
-    evidence("load", str(SEED), url=store)
-    result = evidence("pool", "--json", url=store)
+def test_pool_json_has_the_contract_keys(loaded_store):
+    result = evidence("pool", "--json", url=loaded_store)
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)
     keys = {"outcome", "measure", "model", "chosen", "k", "participants", "estimate", "ci_low", "ci_high", "p", "i2", "tau2", "published"}
@@ -84,18 +104,17 @@ def test_pool_json_has_the_contract_keys(store):
     pfs = next(i for i in items if i["outcome"] == "PFS" and i["chosen"])
     assert pfs["k"] == 4 and round(pfs["estimate"], 2) == 0.62
     assert pfs["published"]["estimate"] == 0.61
-    text = evidence("pool", url=store).stdout
+    text = evidence("pool", url=loaded_store).stdout
     assert "published" in text and "fewer trials with sourced data" in text
 
 
-def test_sql_formats_and_refusal(store):
-    evidence("load", str(SEED), url=store)
-    as_csv = evidence("sql", "SELECT outcome, k FROM outcome_overview WHERE outcome = 'PFS'", "--format", "csv", url=store)
+def test_sql_formats_and_refusal(loaded_store):
+    as_csv = evidence("sql", "SELECT outcome, k FROM outcome_overview WHERE outcome = 'PFS'", "--format", "csv", url=loaded_store)
     assert as_csv.stdout.strip().splitlines() == ["outcome,k", "PFS,4"]
-    as_json = evidence("sql", "SELECT label FROM study ORDER BY label", "--format", "json", url=store)
+    as_json = evidence("sql", "SELECT label FROM study ORDER BY label", "--format", "json", url=loaded_store)
     assert [r["label"] for r in json.loads(as_json.stdout)] == ["GMMG-HD7", "ICARIA-MM", "IKEMA", "IMROZ"]
-    assert "(4 rows)" in evidence("sql", "SELECT * FROM study", url=store).stdout
-    assert_one_line_error(evidence("sql", "DROP TABLE study", url=store), 5, "read-only")
+    assert "(4 rows)" in evidence("sql", "SELECT * FROM study", url=loaded_store).stdout
+    assert_one_line_error(evidence("sql", "DROP TABLE study", url=loaded_store), 5, "read-only")
 
 
 def test_meta_json(tmp_path):
@@ -140,6 +159,7 @@ def test_broken_seed_is_one_line(store, tmp_path):
     assert "[]" in evidence("sql", "SELECT * FROM review", "--format", "json", url=store).stdout
 
 
+@pytest.mark.serial  # processes competing for one store: run alone, not beside other tests
 def test_locked_database_names_the_process(store):
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
@@ -173,12 +193,11 @@ def test_review_create_and_list(store):
     assert_one_line_error(evidence("review", "create", "new-review", "--title", "again", url=store), 7, "already exists")
 
 
-def test_export_command(store, tmp_path):
-    evidence("load", str(SEED), url=store)
-    result = evidence("export", "--format", "csv", "--out", str(tmp_path / "out"), url=store)
+def test_export_command(loaded_store, tmp_path):
+    result = evidence("export", "--format", "csv", "--out", str(tmp_path / "out"), url=loaded_store)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "analysis_input.csv").exists() and "exported review 'isatuximab-mm'" in result.stdout
-    assert_one_line_error(evidence("export", "--format", "pdf", "--out", str(tmp_path), url=store), 2, "--format 'pdf'")
+    assert_one_line_error(evidence("export", "--format", "pdf", "--out", str(tmp_path), url=loaded_store), 2, "--format 'pdf'")
 
 
 def _screening_store(url: str) -> list[int]:
@@ -201,9 +220,7 @@ def test_screen_commands(store, tmp_path):
     evidence("review", "create", "s", "--title", "S", url=store)
     ids = _screening_store(store)
     # The keyboard loop: include the first, skip the second, exclude the third with a reason, then done.
-    loop = subprocess.run([sys.executable, "-m", "evidence", "screen", "next", "--reviewer", "ann"],
-                          input="i\ns\ne\nnot an RCT\n", capture_output=True, text=True, env={**os.environ, "EVIDENCE_DB": store},
-                          timeout=120)
+    loop = evidence("screen", "next", "--reviewer", "ann", input="i\ns\ne\nnot an RCT\n", url=store)
     assert loop.returncode == 0, loop.stderr
     assert "Trial 0" in loop.stdout and "[3 to go]" in loop.stdout and "1 skipped for later" in loop.stdout
     sheet = tmp_path / "sheet.csv"
@@ -263,46 +280,40 @@ def test_bench_dedup_command():
     assert figures["records"] == 12 and figures["fp"] == 0
 
 
-def test_diff_command(store):
-    evidence("load", str(SEED), url=store)
-    evidence("pool", url=store)
-    evidence("pool", url=store)
-    result = evidence("diff", "--json", url=store)
+def test_diff_command(loaded_store):
+    evidence("pool", url=loaded_store)
+    evidence("pool", url=loaded_store)
+    result = evidence("diff", "--json", url=loaded_store)
     assert result.returncode == 0, result.stderr
     diffs = json.loads(result.stdout)
     assert {d["analysis"] for d in diffs} >= {"pfs", "orr"} and all(d["changes"] == [] for d in diffs)
-    assert_one_line_error(evidence("diff", "--to", "99", url=store), 6, "no analysis run 99")
+    assert_one_line_error(evidence("diff", "--to", "99", url=loaded_store), 6, "no analysis run 99")
 
 
-def test_audit_command(store):
-    evidence("load", str(SEED), url=store)
-    result = evidence("audit", "--json", url=store)
+def test_audit_command(loaded_store):
+    result = evidence("audit", "--json", url=loaded_store)
     assert result.returncode == 1, result.stderr  # the review as published has errors (FACTS.md)
     findings = json.loads(result.stdout)["findings"]
     assert all(set(f) == {"severity", "rule", "where", "message"} for f in findings)
     assert any(f["rule"] == "arm_sex_sum" and f["where"]["study"] == "IKEMA" for f in findings)
-    text = evidence("audit", url=store).stdout
+    text = evidence("audit", url=loaded_store).stdout
     assert "arm_sex_sum" in text and "findings:" in text.splitlines()[-1]
 
 
-def test_history_command(store):
-    evidence("load", str(SEED), url=store)
-    evidence("load", str(UPDATE_1), url=store)
-    result = evidence("history", "--study", "IKEMA", "--arm", "experimental", "--field", "randomised_n", "--json", url=store)
+def test_history_command(updated_store):
+    result = evidence("history", "--study", "IKEMA", "--arm", "experimental", "--field", "randomised_n", "--json", url=updated_store)
     assert result.returncode == 0, result.stderr
     assert [(e["what"], e["value"]) for e in json.loads(result.stdout)] == [("loaded", 129), ("corrected", "179")]
-    assert_one_line_error(evidence("history", url=store), 2, "name a value")
+    assert_one_line_error(evidence("history", url=updated_store), 2, "name a value")
 
 
-def test_tsa_of_a_review(store):
-    evidence("load", str(SEED), url=store)
-    evidence("load", str(UPDATE_1), url=store)
-    result = evidence("tsa", "--outcome", "PFS", "--json", url=store)
+def test_tsa_of_a_review(updated_store):
+    result = evidence("tsa", "--outcome", "PFS", "--json", url=updated_store)
     assert result.returncode == 0, result.stderr
     (pfs,) = json.loads(result.stdout)["analyses"]
     assert pfs["analysis"] == "pfs" and pfs["verdict"] == "firm evidence of benefit"
-    assert "pfs (PFS, HR, k=4): firm evidence of benefit" in evidence("tsa", url=store).stdout
-    assert_one_line_error(evidence("tsa", "--outcome", "NOPE", url=store), 6, "no analysis of outcome 'NOPE'")
+    assert "pfs (PFS, HR, k=4): firm evidence of benefit" in evidence("tsa", url=updated_store).stdout
+    assert_one_line_error(evidence("tsa", "--outcome", "NOPE", url=updated_store), 6, "no analysis of outcome 'NOPE'")
 
 
 def test_import_rm5_command(store):
@@ -333,9 +344,8 @@ def test_tsa_calculators():
     assert_one_line_error(evidence("tsa", "boundaries", "--timing", "half,1"), 2, "--timing 'half,1'")
 
 
-def test_plot_draws_each_figure_and_refuses_a_wrong_suffix(store, tmp_path):
-    evidence("load", str(SEED), url=store)
-    evidence("pool", url=store)
+def test_plot_draws_each_figure_and_refuses_a_wrong_suffix(loaded_store, tmp_path):
+    evidence("pool", url=loaded_store)
     commands = {
         "forest.svg": ["forest", "--analysis", "orr"], "funnel.svg": ["funnel", "--analysis", "orr", "--egger"],
         "cumulative.svg": ["cumulative", "--analysis", "pfs"], "loo.svg": ["leave-one-out", "--analysis", "orr"],
@@ -343,32 +353,30 @@ def test_plot_draws_each_figure_and_refuses_a_wrong_suffix(store, tmp_path):
     }
     for name, args in commands.items():
         out = tmp_path / name
-        result = evidence("plot", *args, "--out", str(out), url=store)
+        result = evidence("plot", *args, "--out", str(out), url=loaded_store)
         assert result.returncode == 0 and result.stdout.strip() == f"wrote {out}", result.stderr
     assert "ICARIA-MM" in (tmp_path / "forest.svg").read_text()
     assert (tmp_path / "prisma.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    assert_one_line_error(evidence("plot", "forest", "--analysis", "orr", "--out", str(tmp_path / "f.pdf"), url=store),
+    assert_one_line_error(evidence("plot", "forest", "--analysis", "orr", "--out", str(tmp_path / "f.pdf"), url=loaded_store),
                           2, "f.pdf: a figure is written as .svg or .png")
-    assert_one_line_error(evidence("plot", "forest", "--analysis", "nope", "--out", str(tmp_path / "f.svg"), url=store),
+    assert_one_line_error(evidence("plot", "forest", "--analysis", "nope", "--out", str(tmp_path / "f.svg"), url=loaded_store),
                           6, "no analysis 'nope'")
 
 
-def test_report_writes_one_html_file(store, tmp_path):
-    evidence("load", str(SEED), url=store)
+def test_report_writes_one_html_file(loaded_store, tmp_path):
     out = tmp_path / "report.html"
-    assert_one_line_error(evidence("report", "--out", str(out), url=store), 6, "run `evidence pool` first")
-    evidence("pool", url=store)
-    result = evidence("report", "--out", str(out), url=store)
+    assert_one_line_error(evidence("report", "--out", str(out), url=loaded_store), 6, "run `evidence pool` first")
+    evidence("pool", url=loaded_store)
+    result = evidence("report", "--out", str(out), url=loaded_store)
     assert result.returncode == 0 and "report of 'isatuximab-mm' from analysis run 1" in result.stdout, result.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-def test_sof_prints_the_summary_of_findings(store):
-    evidence("load", str(SEED), url=store)
-    evidence("pool", url=store)
-    table = json.loads(evidence("sof", "--json", url=store).stdout)
+def test_sof_prints_the_summary_of_findings(loaded_store):
+    evidence("pool", url=loaded_store)
+    table = json.loads(evidence("sof", "--json", url=loaded_store).stdout)
     pfs = next(row for row in table["rows"] if row["outcome"] == "PFS")
     # The certainty follows from evidence/seeds/isatuximab-mm/certainty.csv: PFS is downgraded once (risk of bias).
     assert (pfs["measure"], pfs["k"], pfs["certainty"]) == ("HR", 4, "moderate")
-    text = evidence("sof", url=store)
+    text = evidence("sof", url=loaded_store)
     assert text.returncode == 0 and "Summary of findings: isatuximab-mm" in text.stdout

@@ -12,7 +12,7 @@ import pytest
 
 from evidence.workflows.load import load_seed
 
-from .conftest import SEED, UPDATE_1, snapshot
+from .conftest import SEED, UPDATE_1, snapshot, url_of
 
 # Runs a load in a child process that kills itself (SIGKILL) right after its N-th bulk insert,
 # inside the load's transaction: what a crash or `kill -9` does.
@@ -43,17 +43,17 @@ def dying_load(url: str, folder, fatal: int) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("fatal", [3, 12])
-def test_a_killed_review_load_leaves_the_store_as_it_was(engine, store_url, fatal):
+def test_a_killed_review_load_leaves_the_store_as_it_was(engine, fatal):
     before = snapshot(engine)
-    result = dying_load(store_url, SEED, fatal)
+    result = dying_load(url_of(engine), SEED, fatal)
     assert result.returncode == -9, result.stdout + result.stderr  # killed by SIGKILL, mid-load
     assert snapshot(engine) == before
     assert load_seed(engine, SEED).loaded
 
 
-def test_a_killed_update_load_leaves_the_review_as_it_was(loaded, store_url):
+def test_a_killed_update_load_leaves_the_review_as_it_was(loaded):
     before = snapshot(loaded)
-    result = dying_load(store_url, UPDATE_1, 5)
+    result = dying_load(url_of(loaded), UPDATE_1, 5)
     assert result.returncode == -9, result.stdout + result.stderr
     assert snapshot(loaded) == before
     assert load_seed(loaded, UPDATE_1).loaded

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from evidence.errors import EvidenceError
 from evidence.jobs.example import write_exports
@@ -26,11 +25,10 @@ from evidence.workflows.records import import_records
 from evidence.workflows.reviews import create_review
 from evidence.workflows.screening import export_sheet, import_sheet
 
-from .conftest import SEED, SHARED, UPDATE_1, snapshot
+from .conftest import SEED, SHARED, UPDATE_1, examples, snapshot
 
-# EVIDENCE_FUZZ_EXAMPLES raises the count for a long local hunt; CI runs 25 per test.
-FUZZ = settings(max_examples=int(os.environ.get("EVIDENCE_FUZZ_EXAMPLES", "25")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                          HealthCheck.too_slow])
+# Each example loads a store: half the profile's count (HYPOTHESIS_PROFILE=thorough for a long hunt).
+FUZZ = settings(max_examples=examples(0.5))
 # Cell values that have broken parsers before, and arbitrary text.
 CELLS = st.one_of(
     st.sampled_from(["", " ", "-1", "1e999", "nan", "inf", "0", "0.0", "99999999999999999999", "NA", "MISSING",

@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "evidence"
 
 # Bottom to top. A module may import from its own package and from any layer below it;
-# packages that share a layer (jobs and testing; cli and api) do not import each other.
+# packages that share a layer (cli and api) do not import each other.
 LAYERS = [
     ("errors", "version", "seeds"),  # shared by all: named exceptions, the version, the demo reviews' data
     ("core",),  # pure: no database, no files, no screen
@@ -20,8 +20,9 @@ LAYERS = [
     ("store",),  # engine, schema, migrations, views, bulk paths, read-only SQL
     ("workflows",),  # the review's workflows on the store
     ("outputs",),  # what is drawn or written for people: figures, report, export
-    ("jobs", "testing"),  # whole jobs (demo, worked example, benchmarks); test fixtures
+    ("jobs",),  # whole jobs: the demo, the worked example, benchmarks
     ("cli", "api"),  # the faces
+    ("testing",),  # for the tests: store copies, the CLI in-process, a throwaway PostgreSQL
     ("__main__", "__init__"),  # `python -m evidence` and `import evidence` reach the faces
 ]
 LEVEL = {package: level for level, packages in enumerate(LAYERS) for package in packages}
@@ -94,6 +95,7 @@ def test_the_rules_catch_what_they_forbid():
         "line 2: the pure core imports sqlalchemy"]
     assert violations("evidence.workflows.example", "from evidence.outputs import report") != []
     assert violations("evidence.jobs.example", "from evidence.testing import postgres") != []
+    assert violations("evidence.cli.example", "from evidence.api import meta") != []
     assert violations("evidence.outputs.example", "from ..workflows.pool import pool_review") == []
     assert violations("evidence.elsewhere", "") != []
 

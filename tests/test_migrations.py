@@ -75,7 +75,7 @@ def test_later_style_migration_keeps_every_row(store_url):
     DuckDB allows only nullable additions on referenced tables (STACK.md); this is the
     shape later migrations must take, and it must keep every row on both engines.
     """
-    from evidence.jobs.demo import build_store
+    from evidence.workflows.load import build_store
 
     engine, _ = build_store(store_url, SEED)
     before = snapshot(engine)

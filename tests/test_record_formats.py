@@ -19,6 +19,8 @@ from hypothesis import given, settings, strategies as st
 from evidence.errors import InputError
 from evidence.formats.citations import read_records
 
+from .conftest import examples
+
 EXPORTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "exports"
 BOM = "\ufeff"
 
@@ -389,7 +391,7 @@ FRAGMENTS = ["TY  - JOUR", "ER  - ", "ER  -", "TI  - A title", "T1  - ", "AU  - 
              "\t;", "\r"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(6))
 @given(lines=st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=12), max_size=25),
        end=st.sampled_from(["\n", "\r\n", "\r"]), encoding=st.sampled_from(["utf-8", "cp1252", "bytes"]),
        junk=st.binary(max_size=4), format=st.sampled_from([None, "ris", "medline", "csv"]))

@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from evidence.errors import DatabaseLockedError
-from evidence.jobs.demo import build_store
 from evidence.outputs.export import REVIEW_ROWS, export_review
 from evidence.store import database as db, schema
 from evidence.store.queries import VIEWS
-from evidence.workflows.load import load_seed
+from evidence.testing.cli import run
+from evidence.workflows.load import build_store, load_seed
 from evidence.workflows.pool import pool_review
 from evidence.workflows.screening import record_decision
 
@@ -68,6 +68,7 @@ def _decide(url: str, record_ids: list[int], worker: int, count: int) -> None:
     engine.dispose()
 
 
+@pytest.mark.serial  # processes competing for one store: run alone, not beside other tests
 def test_eight_reviewers_at_once_on_postgresql(postgres_url):
     db.init(postgres_url)
     engine = db.create_engine(postgres_url)
@@ -102,6 +103,7 @@ def _load(url: str, queue) -> None:
         queue.put((type(error).__name__, str(error)))
 
 
+@pytest.mark.serial  # processes competing for one store: run alone, not beside other tests
 def test_two_loads_of_the_same_review_at_once_on_postgresql(postgres_url):
     db.init(postgres_url)
     context = multiprocessing.get_context("spawn")
@@ -120,6 +122,7 @@ def test_two_loads_of_the_same_review_at_once_on_postgresql(postgres_url):
     engine.dispose()
 
 
+@pytest.mark.serial  # processes competing for one store: run alone, not beside other tests
 def test_duckdb_second_writer_is_told_who_holds_the_file(duckdb_url):
     db.init(duckdb_url)
     holder = subprocess.Popen(
@@ -134,6 +137,7 @@ def test_duckdb_second_writer_is_told_who_holds_the_file(duckdb_url):
         holder.wait()
 
 
+@pytest.mark.serial  # processes competing for one store: run alone, not beside other tests
 def test_read_only_commands_share_the_file_with_another_reader(duckdb_url, tmp_path):
     """`sql`, `prisma` and `export` open DuckDB read-only, so they run while another process reads."""
     engine, _ = build_store(duckdb_url, SEED)
@@ -228,8 +232,7 @@ def test_bench_store_reports_each_step(tmp_path):
 
 def test_cli_on_postgresql(postgres_url):
     def evidence(*args):
-        return subprocess.run([sys.executable, "-m", "evidence", "--db", postgres_url, *args], capture_output=True,
-                              text=True, timeout=300)
+        return run("--db", postgres_url, *args)
 
     assert evidence("init").returncode == 0
     assert evidence("load", str(SEED)).returncode == 0

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from evidence.formats.citations import FIELDS, read_records
@@ -130,6 +131,7 @@ def tour_script() -> str:
     return re.search(r"^## Tour\n.*?```sh\n(.*?)```", readme, re.S | re.M).group(1)
 
 
+@pytest.mark.slow  # the tour as a user types it: a new process per command
 def test_readme_tour_runs_on_a_duckdb_file(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "EVIDENCE_DEBUG"}
     env.update(EVIDENCE_DB=f"duckdb:///{tmp_path / 'example.duckdb'}",

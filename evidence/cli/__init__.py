@@ -334,12 +334,15 @@ def demo(
                    " summary of findings, audit), one HTML file")
 
 
-def main() -> None:
-    """Console entry point: every known error becomes one line and its exit code."""
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: every known error becomes one line and its exit code.
+
+    argv: the arguments (default: the process's own); tests pass them to run the command in-process.
+    """
     from evidence.errors import EvidenceError
 
     try:
-        app()
+        app(args=argv, prog_name="evidence")
     except EvidenceError as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)

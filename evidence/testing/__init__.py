@@ -1,1 +1,2 @@
-"""Helpers for tests, benchmarks and the README tour: throwaway servers and demo stores."""
+"""For the tests (and the README tour's checks): stores built once and copied, the CLI run in-process,
+and a throwaway PostgreSQL server."""

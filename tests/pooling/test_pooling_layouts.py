@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from evidence.core.pooling import TAU2_ESTIMATORS, generic_effects, pool
 from evidence.core.pooling.groups import Groups, group_sum
 
+from ..conftest import examples
 from .tolerances import CONVERGED, REARRANGED, assert_close
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -73,7 +74,7 @@ def test_groups_are_validated():
 
 
 @pytest.mark.parametrize("tau2_method", sorted(TAU2_ESTIMATORS))
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(0.3))
 @given(k=st.integers(1, 6), n_groups=st.integers(1, 5), seed=st.integers(0, 2**16))
 def test_pooling_does_not_depend_on_the_layout(tau2_method, k, n_groups, seed):
     # The same analyses pooled as equal runs, as ragged runs (one more analysis, without

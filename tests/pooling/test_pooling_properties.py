@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 from evidence.core.pooling import PRESETS, TAU2_ESTIMATORS, ZeroCells, generic_effects, pool, pool_dichotomous
 from evidence.core.pooling.effects import ZERO_CELL_TARGETS
 
+from ..conftest import examples
 from .tolerances import CONVERGED, REARRANGED, assert_close
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -40,7 +41,7 @@ def _summaries(result):
 
 
 @pytest.mark.parametrize(("measure", "method"), DICHOTOMOUS_METHODS)
-@settings(max_examples=50)  # per method: 7 methods x 50 examples
+@settings(max_examples=examples())  # per method: 7 methods x the profile's count
 @given(tables=two_by_two_tables())
 def test_swapping_arms_negates_the_effect(measure, method, tables):
     e_events, e_total, c_events, c_total = tables
@@ -55,7 +56,7 @@ def test_swapping_arms_negates_the_effect(measure, method, tables):
 
 
 @pytest.mark.parametrize(("measure", "method"), DICHOTOMOUS_METHODS)
-@settings(max_examples=50)  # per method: 7 methods x 50 examples
+@settings(max_examples=examples())  # per method: 7 methods x the profile's count
 @given(tables=two_by_two_tables(), data=st.data())
 def test_permuting_studies_changes_nothing(measure, method, tables, data):
     order = np.array(data.draw(st.permutations(range(len(tables[0])))))
@@ -68,7 +69,7 @@ def test_permuting_studies_changes_nothing(measure, method, tables, data):
 
 
 @pytest.mark.parametrize(("measure", "method"), DICHOTOMOUS_METHODS)
-@settings(max_examples=50)  # per method: 7 methods x 50 examples
+@settings(max_examples=examples())  # per method: 7 methods x the profile's count
 @given(tables=two_by_two_tables(max_studies=1))
 def test_a_single_study_returns_itself(measure, method, tables):
     result = pool_dichotomous(*tables, measure=measure, method=method, model="random")
@@ -81,7 +82,7 @@ def test_a_single_study_returns_itself(measure, method, tables):
 
 
 @pytest.mark.parametrize("tau2_method", sorted(TAU2_ESTIMATORS))
-@settings(max_examples=40)
+@settings(max_examples=examples(0.8))
 @given(studies=generic_studies())
 def test_fixed_and_random_agree_when_tau2_is_zero(tau2_method, studies):
     yi, vi = studies
@@ -99,7 +100,7 @@ def test_fixed_and_random_agree_when_tau2_is_zero(tau2_method, studies):
 
 
 @pytest.mark.parametrize("tau2_method", sorted(TAU2_ESTIMATORS))
-@settings(max_examples=25)
+@settings(max_examples=examples(0.5))
 @given(studies=generic_studies(min_studies=1, max_studies=12), data=st.data())
 def test_every_estimator_pools_many_analyses_as_each_alone(tau2_method, studies, data):
     # Iterative estimators iterate all analyses together with masks; the answer must not depend on
@@ -124,7 +125,7 @@ def test_every_estimator_pools_many_analyses_as_each_alone(tau2_method, studies,
 
 
 @pytest.mark.parametrize("tau2_method", sorted(TAU2_ESTIMATORS))
-@settings(max_examples=20)
+@settings(max_examples=examples(0.4))
 @given(studies=generic_studies(max_studies=1))
 def test_a_single_study_returns_itself_under_every_estimator(tau2_method, studies):
     yi, vi = studies
@@ -135,7 +136,7 @@ def test_a_single_study_returns_itself_under_every_estimator(tau2_method, studie
     assert_close(result.pi_low, result.random.ci_low, "ci", REARRANGED)
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(1.2))
 @given(tables=two_by_two_tables(max_studies=6), data=st.data())
 def test_no_zero_cell_rule_or_preset_ever_fails(tables, data):
     # Any counts, any zero-cell rule, any method and preset: results or NaN, never an error or a warning.
@@ -152,7 +153,7 @@ def test_no_zero_cell_rule_or_preset_ever_fails(tables, data):
 
 
 @pytest.mark.parametrize(("measure", "method"), DICHOTOMOUS_METHODS)
-@settings(max_examples=50)  # per method: 7 methods x 50 examples
+@settings(max_examples=examples())  # per method: 7 methods x the profile's count
 @given(tables=two_by_two_tables(min_studies=1, max_studies=20), data=st.data())
 def test_vectorised_pooling_equals_pooling_each_alone(measure, method, tables, data):
     n = len(tables[0])
@@ -174,7 +175,7 @@ def test_vectorised_pooling_equals_pooling_each_alone(measure, method, tables, d
         assert_close(together.study_weight[members], alone.study_weight, "estimate", REARRANGED)
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(0.5))
 @given(studies=generic_studies(min_studies=2))
 def test_generic_vectorised_equals_alone(studies):
     yi, vi = studies
