@@ -2,8 +2,8 @@
 
 `backend` parametrises a test over "duckdb" and "postgresql" (marked `postgresql`:
 `make test-fast` leaves those out). `store_url` is a fresh store with no schema;
-`engine`, `loaded` and `updated` are engines on copies of a store at the latest
-schema, with the isatuximab review loaded, and with its update loaded too
+`engine`, `loaded`, `pooled` and `updated` are engines on copies of a store at the
+latest schema, with the isatuximab review loaded, pooled once, and with its update loaded
 (evidence.testing.stores builds each once per session).
 """
 
@@ -124,6 +124,12 @@ def engine(backend, stores, tmp_path):
 def loaded(backend, stores, tmp_path):
     """A store on each engine with the isatuximab seed loaded."""
     yield from _engine(stores, backend, "loaded", tmp_path)
+
+
+@pytest.fixture
+def pooled(backend, stores, tmp_path):
+    """A store on each engine with the isatuximab seed loaded and pooled once (one run)."""
+    yield from _engine(stores, backend, "pooled", tmp_path)
 
 
 @pytest.fixture

@@ -129,6 +129,7 @@ def test_meta_json(tmp_path):
     assert "IMROZ" in evidence("meta", str(data), "--measure", "HR").stdout
 
 
+@pytest.mark.slow  # the whole main job, twice
 def test_demo_runs_the_main_job(tmp_path):
     result = evidence("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

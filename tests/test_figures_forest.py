@@ -17,13 +17,6 @@ from evidence.workflows.pool import pool_review
 SEED_TRIALS = {"ICARIA-MM", "IKEMA", "IMROZ", "GMMG-HD7"}
 
 
-@pytest.fixture
-def pooled(loaded):
-    """The seed store with one run (loading a seed does not pool it)."""
-    pool_review(loaded)
-    return loaded
-
-
 def rows(engine, sql, **params) -> list[dict]:
     with engine.connect() as connection:
         return [dict(r) for r in connection.execute(sa.text(sql), params).mappings()]

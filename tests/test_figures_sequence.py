@@ -21,16 +21,6 @@ from evidence.workflows.tsa import review_tsa
 TRIALS = ("ICARIA-MM", "IKEMA", "IMROZ", "GMMG-HD7")
 
 
-@pytest.fixture
-def pooled(loaded):
-    """The seed store with a stored run (loading the seed alone does not pool)."""
-    with loaded.connect() as c:
-        runs = c.execute(sa.text("SELECT COUNT(*) FROM analysis_run")).scalar_one()
-    if not runs:
-        pool_review(loaded)
-    return loaded
-
-
 def texts(fig) -> list[str]:
     """Every text element of the figure's SVG, unescaped (SVG keeps text as text)."""
     return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", render.svg_text(fig))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -99,6 +100,7 @@ def test_later_style_migration_keeps_every_row(store_url):
     engine.dispose()
 
 
+@pytest.mark.slow  # every migration from the first, on a loaded store
 def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_first_update(store_url):
     """A store populated under the first migration (before updates existed) upgraded to head keeps every row.
 

@@ -416,6 +416,7 @@ def test_any_input_gives_records_or_one_input_error(lines, end, encoding, junk, 
 # --- a large file ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # scale: 100,000 records
 def test_100000_ris_records(tmp_path):
     path = tmp_path / "large.ris"
     abstract = "Background, methods, results and conclusions of a randomised trial in adults. " * 6

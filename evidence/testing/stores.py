@@ -10,7 +10,8 @@ behind.
 
 Kinds: "empty" (no schema: for tests of `evidence init` and of migrations),
 "initialised" (the latest schema, no review), "loaded" (the demo review loaded),
-"updated" (the demo review and its update folders loaded: two runs).
+"pooled" (loaded, then pooled once: one run), "updated" (the demo review and its update folders
+loaded: two runs).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import sqlalchemy as sa
 from evidence.seeds import ISATUXIMAB
 from evidence.store.database import create_engine, init
 from evidence.workflows.load import build_store
+from evidence.workflows.pool import pool_review
 
-KINDS = ("empty", "initialised", "loaded", "updated")
+KINDS = ("empty", "initialised", "loaded", "pooled", "updated")
 _names = itertools.count(1)
 
 
@@ -39,6 +41,8 @@ def _build(url: str, kind: str) -> None:
         init(url)
         return
     engine, _ = build_store(url, ISATUXIMAB, with_updates=kind == "updated")
+    if kind == "pooled":
+        pool_review(engine)
     engine.dispose()
 
 
