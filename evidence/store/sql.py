@@ -99,9 +99,8 @@ def query_frame(engine: sa.Engine, sql: str) -> pd.DataFrame:
     check_read_only(sql)
     with _reading(engine) as connection:
         if is_duckdb(str(engine.url)):
-            return connection.connection.driver_connection.execute(sql).df()
-        result = connection.exec_driver_sql(sql)
-        return _frame(list(result.keys()), result.fetchall())
+            return _duckdb_frame(connection.connection.driver_connection.execute(sql))
+        return _frame(connection.exec_driver_sql(sql))
 
 
 def read_frame(engine: sa.Engine, statement: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -116,32 +115,63 @@ def read_frame(engine: sa.Engine, statement: str, params: dict[str, Any] | None 
             # SQLAlchemy writes the placeholders as DuckDB's own ($1, $2, ...) and lists their names in order.
             compiled = sa.text(statement).compile(dialect=engine.dialect)
             values = [params[name] for name in compiled.positiontup or ()]
-            return connection.connection.driver_connection.execute(compiled.string, values).df()
-        result = connection.execute(sa.text(statement), params)
-        return _frame(list(result.keys()), result.fetchall())
+            return _duckdb_frame(connection.connection.driver_connection.execute(compiled.string, values))
+        return _frame(connection.execute(sa.text(statement), params))
 
 
-def _frame(columns: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    """Rows as a DataFrame typed the way DuckDB's `.df()` types them, so a notebook sees the same frame
-    from either engine: whole numbers int64 (Int64 where a value is missing), true/false bool (boolean
-    with missing values), NUMERIC as float64, text as str, timestamps as datetime64. A column with no
-    value at all stays object (None): without a value there is nothing to infer its type from."""
+def _duckdb_frame(cursor) -> pd.DataFrame:
+    """DuckDB's own DataFrame of an executed query, its HUGEINT columns (what SUM of integers gives; pandas
+    has no 128-bit integer, so .df() makes them float64) made whole again (int64, Int64 where a value is
+    missing) when every value is a whole number a float holds exactly, as PostgreSQL's bigint sums are."""
+    huge = [position for position, (_, kind, *_) in enumerate(cursor.description)
+            if str(kind) in ("HUGEINT", "UHUGEINT")]
+    frame = cursor.df()
+    for position in huge:
+        values = frame.iloc[:, position]
+        present = values.dropna()
+        if ((present == present.round()) & (present.abs() <= 2**53)).all():
+            frame.isetitem(position, values.astype("Int64" if len(present) < len(values) else "int64"))
+    return frame
+
+
+# PostgreSQL's column types (by psycopg's type names) as the kinds of column _frame makes.
+POSTGRES_KINDS = {"int2": "integer", "int4": "integer", "int8": "integer", "float4": "floating",
+                  "float8": "floating", "numeric": "floating", "bool": "boolean", "text": "string",
+                  "varchar": "string", "bpchar": "string", "name": "string", "date": "datetime",
+                  "timestamp": "datetime", "timestamptz": "datetime"}
+# What pandas infers from the values, where the type is not one of those.
+INFERRED_KINDS = {"integer": "integer", "floating": "floating", "decimal": "floating",
+                  "mixed-integer-float": "floating", "boolean": "boolean", "string": "string",
+                  "datetime": "datetime", "datetime64": "datetime", "date": "datetime"}
+
+
+def _frame(result: sa.CursorResult) -> pd.DataFrame:
+    """PostgreSQL's rows as a DataFrame typed as DuckDB's `.df()` types them, so a notebook sees the same
+    frame from either engine: whole numbers int64 (Int64 where a value is missing), true/false bool
+    (boolean where missing), NUMERIC and floats float64, text str, dates and timestamps datetime64.
+    Each column's kind comes from its declared type, else from its values; anything else stays object."""
     import pandas as pd
+    from psycopg.postgres import types
 
+    declared = []
+    for column in result.cursor.description:
+        info = types.get(column.type_code)
+        declared.append(POSTGRES_KINDS.get(info.name) if info is not None else None)
+    columns, rows = list(result.keys()), result.fetchall()
     typed_columns = []
-    for position in range(len(columns)):
+    for position, kind in enumerate(declared):
         values = pd.Series([row[position] for row in rows], dtype=object)
-        kind = pd.api.types.infer_dtype(values, skipna=True)
+        kind = kind or INFERRED_KINDS.get(pd.api.types.infer_dtype(values, skipna=True))
         missing = bool(values.isna().any())
         if kind == "integer":
             values = values.astype("Int64" if missing else "int64")
         elif kind == "boolean":
             values = values.astype("boolean" if missing else "bool")
-        elif kind in ("floating", "decimal", "mixed-integer-float"):
+        elif kind == "floating":
             values = pd.to_numeric(values).astype("float64")
         elif kind == "string":
             values = values.astype("str")
-        elif kind in ("datetime", "datetime64", "date"):
+        elif kind == "datetime":
             values = pd.to_datetime(values)
         typed_columns.append(values)
     frame = pd.concat(typed_columns, axis=1) if typed_columns else pd.DataFrame(index=range(len(rows)))
