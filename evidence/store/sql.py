@@ -106,8 +106,8 @@ def query_frame(engine: sa.Engine, sql: str) -> pd.DataFrame:
 def read_frame(engine: sa.Engine, statement: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """The library's own SELECT with `:name` placeholders as a DataFrame, as query_frame makes it.
 
-    Not for a user's SQL: the statement is trusted (it is not checked to be one read statement), but it
-    still runs on a connection that cannot write.
+    Not for a user's SQL: the statement is trusted (not checked to be one read statement); it runs on
+    the same reading connection (read-only on PostgreSQL, and on DuckDB when the engine is).
     """
     params = params or {}
     with _reading(engine) as connection:
