@@ -27,6 +27,7 @@ from evidence.workflows.load import build_store
 from .conftest import SEED, snapshot
 from .test_calculator import BCG_CSV, MALFORMED
 from .test_pool_review import PFS, hand_pooled_pfs
+from .test_sql import WRITES
 
 REVIEW = "isatuximab-mm"
 
@@ -115,8 +116,7 @@ def test_sql_gives_the_rows_of_evidence_sql_as_a_frame(loaded, query):
     assert records(frame) == [tuple(row) for row in expected.rows]
 
 
-@pytest.mark.parametrize("statement", ["DROP TABLE study", "DELETE FROM study", "SELECT 1; DELETE FROM study",
-                                       "WITH gone AS (DELETE FROM study RETURNING *) SELECT * FROM gone"])
+@pytest.mark.parametrize("statement", WRITES)  # DROP, DELETE, "SELECT 1; DELETE ...", ATTACH, COPY, ...
 def test_sql_refuses_writes_and_changes_nothing(loaded, statement):
     before = snapshot(loaded)
     with pytest.raises(ReadOnlyError, match="read-only|one statement at a time"):
