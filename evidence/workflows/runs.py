@@ -30,7 +30,7 @@ def latest_run(connection: sa.Connection, review_id: int, *, with_cumulative: bo
         query += " AND EXISTS (SELECT 1 FROM cumulative_result c WHERE c.run_id = ar.id)"
     run = connection.execute(sa.text(query), {"r": review_id}).scalar()
     if run is None and required:
-        what = "an analysis run with cumulative results" if with_cumulative else "an analysis run"
+        what = "analysis run with cumulative results" if with_cumulative else "analysis run"
         raise NotFoundError(f"review {_slug(connection, review_id)!r} has no {what} yet: run `evidence pool` first")
     return run
 

@@ -2,6 +2,8 @@
 
 `read` gathers what the picture needs from the review's latest run (the chosen model's
 weights, subtotals and total, the heterogeneity and the tests) into a `ForestData`;
+`from_calculator` gathers the same from the `meta` calculator's result (a table pooled
+without a store);
 `draw` lays it out on a matplotlib Figure: one text row per study with its data, weight
 and effect, a square sized by weight with whiskers, subgroup blocks with subtotals, the
 pooled diamond, and the test lines and "Favours" labels under the axis.
@@ -95,10 +97,10 @@ class SubgroupDifference:
 
 @dataclass(frozen=True)
 class ForestData:
-    review: str
-    analysis: str
+    review: str | None  # None: pooled without a store (evidence.meta)
+    analysis: str | None
     title: str
-    run_id: int
+    run_id: int | None
     measure: str  # RR, OR, PETO, RD, HR, MD, SMD, GENERIC
     method: str  # MH, IV, PETO
     model: str  # the chosen model: fixed or random
@@ -250,7 +252,8 @@ def _whole(value) -> int | None:
 
 
 def _summary(pooled: dict | None, rows: tuple[StudyRow, ...]) -> Summary:
-    """A Summary from a pooled_result / subgroup_result row (None: nothing pooled) and its studies."""
+    """A Summary from a pooled_result / subgroup_result row or a calculator summary (the same keys; None:
+    nothing pooled) and its studies."""
     pooled = pooled or {}
 
     def total(key):
@@ -282,6 +285,49 @@ def forest_figure(engine: sa.Engine, review: str | None, analysis: str):
         review_id, _ = resolve_review(connection, review)
         data = read(connection, review_id, analysis)
     return draw(data)
+
+
+def from_calculator(result: dict, arms: dict[str, list[float]] | None = None, groups: list[str] | None = None,
+                    subgroup_variable: str | None = None, title: str | None = None) -> ForestData:
+    """What the forest plot needs from the `meta` calculator's result (evidence.core.study_table.meta),
+    so a table pooled without a store is drawn as `evidence plot forest` draws a stored analysis.
+
+    arms: any of the studies' e_events, e_total, c_events, c_total, in input order (NaN: not given);
+    groups: each study's subgroup cell ('' : not assigned) when the result was split by `subgroup_variable`.
+    Studies stay in input order; subgroups are in name order, the studies without one last (as `read`).
+    """
+    arms = arms or {}
+    rows = []
+    for i, study in enumerate(result["studies"]):
+        estimable = bool(study["estimable"]) and study["estimate"] is not None
+        rows.append(StudyRow(
+            label=study["study"], estimable=estimable,
+            **({key: study[key] for key in ("estimate", "ci_low", "ci_high", "te", "se", "weight")} if estimable else {}),
+            **{name: _whole(arms[name][i]) if name in arms else None
+               for name in ("e_events", "e_total", "c_events", "c_total")}))
+
+    difference = None
+    if groups is not None and result.get("subgroups") is not None:
+        names = [group or NOT_ASSIGNED for group in groups]
+        blocks = []
+        for subtotal in sorted(result["subgroups"], key=lambda group: (group["name"] == NOT_ASSIGNED, group["name"])):
+            members = tuple(row for row, name in zip(rows, names) if name == subtotal["name"])
+            blocks.append(Block(subtotal["name"], members, _summary(subtotal, members)))
+        test = result.get("subgroup_test") or {}
+        if test.get("q") is not None and test.get("df"):
+            difference = SubgroupDifference(test["q"], test["df"], test["p"])
+    else:
+        blocks = [Block(None, tuple(rows), None)]
+    left, right = _favours(None)
+    peto = result["method"] == "PETO"  # the calculator pools Peto odds ratios as measure OR, method PETO
+    return ForestData(
+        review=None, analysis=None, title=title or "Meta-analysis", run_id=None,
+        measure="PETO" if peto else result["measure"], method=result["method"], model=result["model"],
+        level=result["level"], log_scale=result["scale"] == "log",
+        counts=all(name in arms for name in ("e_events", "e_total", "c_events", "c_total")),
+        subgroup_variable=subgroup_variable if groups is not None else None, blocks=tuple(blocks),
+        total=_summary(result, tuple(rows)), subgroup_difference=difference, favours_left=left, favours_right=right,
+    )
 
 
 # ---------------------------------------------------------------- text as RevMan prints it
