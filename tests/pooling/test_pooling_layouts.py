@@ -3,7 +3,7 @@ and the two-pass sums of squares do not cancel when estimates sit far from 0."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from evidence.core.pooling import TAU2_ESTIMATORS, generic_effects, pool
 from evidence.core.pooling.groups import Groups, group_sum
@@ -76,6 +76,7 @@ def test_groups_are_validated():
 @pytest.mark.parametrize("tau2_method", sorted(TAU2_ESTIMATORS))
 @settings(max_examples=examples(0.3))
 @given(k=st.integers(1, 6), n_groups=st.integers(1, 5), seed=st.integers(0, 2**16))
+@example(k=6, n_groups=5, seed=1100)  # PM: a pooled log ratio of 1.1e-4 with SE 0.3 (found by hypothesis)
 def test_pooling_does_not_depend_on_the_layout(tau2_method, k, n_groups, seed):
     # The same analyses pooled as equal runs, as ragged runs (one more analysis, without
     # studies) and in shuffled order: every layout's sums, the same results.
@@ -91,9 +92,12 @@ def test_pooling_does_not_depend_on_the_layout(tau2_method, k, n_groups, seed):
     tolerance = CONVERGED if tau2_method in ("REML", "ML", "PM", "EB") else REARRANGED
     for other, rows in ((ragged, slice(None)), (shuffled, np.argsort(order))):
         for model in ("fixed", "random"):
+            # An iterated tau² stops within 1e-10 of itself: an estimate near 0 then moves by that share of
+            # its SE, which is no relative tolerance of the estimate's own size (seed 1100: te 1.1e-4, SE 0.3).
+            scale = getattr(equal, model).se
             for name in ("te", "se", "ci_low", "ci_high"):
                 assert_close(getattr(getattr(other, model), name)[:n_groups], getattr(getattr(equal, model), name),
-                             "estimate", tolerance)
+                             "estimate", tolerance, scale)
             assert_close(getattr(other, model).weight[rows], getattr(equal, model).weight, "estimate", tolerance)
         assert_close(other.heterogeneity.q[:n_groups], equal.heterogeneity.q, "heterogeneity", tolerance)
         assert_close(other.tau2[:n_groups], equal.tau2, "tau2", tolerance)

@@ -39,9 +39,22 @@ def printed(text: str, units: float = HALF_UNIT) -> float:
     return units * 10.0**-decimals + ZERO
 
 
-def assert_close(actual, expected, kind: str, table: dict) -> None:
-    """Relative comparison by kind (a key of KINDS) using STORED, REARRANGED or CONVERGED."""
-    np.testing.assert_allclose(actual, expected, rtol=table[kind], atol=ZERO, equal_nan=True)
+def assert_close(actual, expected, kind: str, table: dict, scale=None) -> None:
+    """Relative comparison by kind (a key of KINDS) using STORED, REARRANGED or CONVERGED.
+
+    scale: for values that can sit at or cross 0 (a log ratio, a CI limit), their natural unit (the
+    SE): the tolerance is then also that share of the unit, so 1e-4 against 1.0000001e-4 with an SE
+    of 0.3 is the same estimate, as it is far from 0.
+    """
+    if scale is None:
+        np.testing.assert_allclose(actual, expected, rtol=table[kind], atol=ZERO, equal_nan=True)
+        return
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    atol = np.maximum(ZERO, table[kind] * np.abs(np.asarray(scale, dtype=float)))
+    same_nan = np.isnan(actual) & np.isnan(expected)
+    far = ~same_nan & ~(np.abs(actual - expected) <= atol + table[kind] * np.abs(expected))
+    assert not far.any(), (f"{kind}: {actual[far]} != {expected[far]} beyond {table[kind]:g} relative"
+                           f" or {table[kind]:g} of the scale {np.asarray(scale)[far]}")
 
 
 def assert_printed(actual, text: str, units: float = HALF_UNIT) -> None:
