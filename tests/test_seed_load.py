@@ -117,7 +117,7 @@ BROKEN = [
     ("dichotomous.csv", 4, "study", "NOPE-1", "is not a study"),
     ("estimates.csv", 0, "estimate", "0.95", "does not contain the estimate"),
     ("estimates.csv", 0, "ci_level", "95", "is not a level"),
-    ("arms.csv", 1, "arm", "placebo", "is not one of"),
+    ("dichotomous.csv", 1, "arm", "placebo", "is not a study arm in arms.csv"),
     ("bias.csv", 2, "judgement", "probably fine", "is not one of"),
     ("analyses.csv", 0, "outcome", "NOT_AN_OUTCOME", "is not a outcome"),
     ("flow.csv", 0, "count", "", "is empty but required"),

@@ -37,7 +37,12 @@ ELIGIBILITY_KINDS = ("design", "population", "intervention", "comparator", "outc
 # Studies, reports and arms (schema/studies.py).
 STUDY_STATUSES = ("included", "excluded", "awaiting", "ongoing")
 REPORT_KINDS = ("journal", "abstract", "regulatory", "press", "registry", "web", "other")
+# An arm's role in the comparisons an analysis makes: each experimental arm against each control arm.
 ARM_ROLES = ("experimental", "control")
+# The characteristics a review declares (schema/studies.py, attribute_definition): of a study or of an arm,
+# each of one kind: a whole number (a count of participants), a number, a percentage (0 to 100), or text.
+ATTRIBUTE_LEVELS = ("study", "arm")
+ATTRIBUTE_KINDS = ("integer", "number", "percent", "text")
 
 # Outcomes and their data (schema/outcomes.py).
 OUTCOME_KINDS = ("dichotomous", "time_to_event", "continuous")

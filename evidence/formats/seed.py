@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ import yaml
 
 from evidence.core.vocabulary import (
     ARM_ROLES,
+    ATTRIBUTE_KINDS,
+    ATTRIBUTE_LEVELS,
     CATEGORIES,
     CONTRAST_MEASURES,
     DESIGNS,
@@ -48,13 +51,40 @@ from evidence.formats.fields import Row, date, integer, number, one_of, read_row
 
 ROLE = required(one_of(*ARM_ROLES))
 
+
+def percent(value: str) -> float | None:
+    parsed = number(value)
+    if parsed is not None and not 0 <= parsed <= 100:
+        raise ValueError(f"{value.strip()!r} is not a percentage between 0 and 100")
+    return parsed
+
+
+# How a declared attribute's cells are read, by its kind (core/vocabulary.ATTRIBUTE_KINDS).
+ATTRIBUTE_PARSERS: dict[str, Any] = {"integer": integer, "number": number, "percent": percent, "text": text}
+# The columns of arms.csv that every review has; a review's declared arm attributes are further columns.
+ARM_FIELDS = {"regimen": text, "regimen_text": text, "randomised_n": integer, "safety_n": integer}
+NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def attribute_text(value: Any) -> str | None:
+    """A parsed attribute value as the store keeps it: text; a whole float loses its .0 (2.0 -> "2")."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def arm_attributes(attributes: list[dict[str, Any]]) -> dict[str, Any]:
+    """{name: parser} of a review's declared arm attributes."""
+    return {a["name"]: ATTRIBUTE_PARSERS[a["kind"]] for a in attributes if a["level"] == "arm"}
+
+
 # What corrections.csv can correct: its `table` -> (the table in the store, the key
-# columns that name the row, and each correctable field with its parser).
+# columns that name the row, and each correctable field with its parser). An arm's
+# declared attributes are correctable fields of it too (correctable()).
 CORRECTABLE: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
-    "arms": ("arm", ("study", "arm"), {
-        "regimen": text, "regimen_text": text, "randomised_n": integer, "safety_n": integer, "aged_65_plus": integer,
-        "women": integer, "men": integer, "iss_stage_2plus_pct": number, "median_prior_lines": number,
-    }),
+    "arms": ("arm", ("study", "arm"), ARM_FIELDS),
     "studies": ("study", ("study",), {
         "status": required(one_of(*STUDY_STATUSES)), "setting": text, "design": text, "year": integer,
     }),
@@ -67,6 +97,14 @@ CORRECTABLE: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {
         "source_ref": text, "source_quote": text,
     }),
 }
+
+
+
+def correctable(attributes: list[dict[str, Any]]) -> dict[str, tuple[str, tuple[str, ...], dict[str, Any]]]:
+    """CORRECTABLE with the review's declared arm attributes as fields of arms."""
+    table, key, fields = CORRECTABLE["arms"]
+    return {**CORRECTABLE, "arms": (table, key, {**fields, **arm_attributes(attributes)})}
+
 
 # Each CSV file of a seed: its columns and how each is parsed.
 FILES: dict[str, dict[str, Any]] = {
@@ -81,13 +119,10 @@ FILES: dict[str, dict[str, Any]] = {
         "study": required(text), "report": required(text), "kind": required(one_of(*REPORT_KINDS)),
         "citation": text, "year": integer, "doi": text, "pmid": text, "url": text,
     },
-    "arms.csv": {
-        "study": required(text), "arm": ROLE, "regimen": text, "regimen_text": text,
-        "randomised_n": integer, "safety_n": integer, "aged_65_plus": integer, "women": integer, "men": integer,
-        "iss_stage_2plus_pct": number, "median_prior_lines": number, "source": text,
-    },
+    # `arm` is the arm's label (the trial's name for it); `role` may be left out where the label is the role.
+    "arms.csv": {"study": required(text), "arm": required(text), "role": one_of(*ARM_ROLES), **ARM_FIELDS, "source": text},
     "corrections.csv": {
-        "table": required(one_of(*CORRECTABLE)), "study": required(text), "arm": one_of(*ARM_ROLES),
+        "table": required(one_of(*CORRECTABLE)), "study": required(text), "arm": text,
         "outcome": text, "variant": text, "field": required(text),
         "printed": text, "corrected": required(text), "reason": required(text), "source": text,
     },
@@ -96,7 +131,7 @@ FILES: dict[str, dict[str, Any]] = {
         "measure": required(one_of(*MEASURES)), "direction": one_of(*DIRECTIONS), "category": one_of(*CATEGORIES),
     },
     "dichotomous.csv": {
-        "study": required(text), "outcome": required(text), "variant": required(text), "arm": ROLE,
+        "study": required(text), "outcome": required(text), "variant": required(text), "arm": required(text),
         "events": integer, "total": integer, "percent": number, "population": text,
         "source_ref": text, "source_quote": text, "derived": yes_no,
     },
@@ -135,6 +170,7 @@ CERTAINTY_COLUMNS = tuple(name for name in FILES["certainty.csv"] if name not in
 REQUIRED_FILES = ("review.yaml", "searches.csv", "studies.csv", "arms.csv", "outcomes.csv", "analyses.csv")
 # Columns added after the format's first version: a file may leave them out.
 OPTIONAL_COLUMNS = {
+    "arms.csv": ("role",),
     "corrections.csv": ("outcome", "variant"),
     "analyses.csv": ("threshold", "planned_rrr", "planned_control_risk"),
     # Upgrading applies to non-randomised evidence only: a file of trials may leave those columns out.
@@ -156,6 +192,8 @@ class StoreKeys:
     slug: str
     bias_tool: str | None
     numbers: list[int]
+    # The review's declared attributes: {level, name, kind, unit, label} each.
+    attributes: list[dict[str, Any]] = field(default_factory=list)
     ids: dict[str, dict[tuple, int]] = field(default_factory=dict)
     values: dict[str, dict[tuple, dict[str, Any]]] = field(default_factory=dict)
     taken: dict[str, set[tuple]] = field(default_factory=dict)
@@ -173,6 +211,8 @@ class Seed:
     printed: list[str | None] = field(default_factory=list)
     # For an update folder: update.yaml's content; None for a review folder.
     update: dict[str, Any] | None = None
+    # The review's declared attributes the folder's cells were read by.
+    attributes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def content_hash(folder: Path) -> str:
@@ -261,7 +301,41 @@ def read_review_yaml(path: Path) -> dict[str, Any]:
     authors = document.get("authors")
     if isinstance(authors, list):
         document["authors"] = ", ".join(str(a) for a in authors)
+    document["attributes"] = _read_attributes(document.get("attributes"), bad)
     return document
+
+
+def _read_attributes(items: Any, bad) -> list[dict[str, Any]]:
+    """review.yaml's `attributes`: the characteristics the review extracts, each {level: study | arm,
+    name, kind: integer | number | percent | text, unit, label}."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise bad("attributes", "must be a list of {level, name, kind, unit, label}")
+    found: list[dict[str, Any]] = []
+    for position, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise bad("attributes", f"item {position} must be a mapping with level, name, kind")
+        unknown = sorted(set(item) - {"level", "name", "kind", "unit", "label"})
+        if unknown:
+            raise bad("attributes", f"item {position}: {unknown[0]!r} is not one of level, name, kind, unit, label")
+        level, name, kind = item.get("level"), item.get("name"), item.get("kind")
+        if level not in ATTRIBUTE_LEVELS:
+            raise bad("attributes", f"item {position}: level {level!r} is not one of {', '.join(ATTRIBUTE_LEVELS)}")
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            raise bad("attributes", f"item {position}: name {name!r} must be lower-case letters, digits and"
+                      " underscores, starting with a letter")
+        if level == "arm" and name in FILES["arms.csv"]:
+            raise bad("attributes", f"item {position}: {name!r} is a column of every arm already")
+        if kind not in ATTRIBUTE_KINDS:
+            raise bad("attributes", f"item {position}: kind {kind!r} is not one of {', '.join(ATTRIBUTE_KINDS)}")
+        for key in ("unit", "label"):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                raise bad("attributes", f"item {position}: {key} must be text")
+        if any(a["level"] == level and a["name"] == name for a in found):
+            raise bad("attributes", f"item {position}: {level} attribute {name!r} is declared twice")
+        found.append({"level": level, "name": name, "kind": kind, "unit": item.get("unit"), "label": item.get("label")})
+    return found
 
 
 def is_update_folder(folder: str | Path) -> bool:
@@ -290,13 +364,35 @@ def read_seed(folder: str | Path, store: StoreKeys | None = None) -> Seed:
                 raise InputError(f"{folder / name}: is missing (every seed needs {', '.join(REQUIRED_FILES)};"
                                  " an update folder needs update.yaml)")
         review = read_review_yaml(folder / "review.yaml")
+    attributes = store.attributes if store is not None else review["attributes"]
+    declared = arm_attributes(attributes)
+    files = {**FILES, "arms.csv": {**FILES["arms.csv"], **declared}}
+    optional = {**OPTIONAL_COLUMNS, "arms.csv": (*OPTIONAL_COLUMNS["arms.csv"], *declared)}
     rows = {
-        name: list(read_rows(folder / name, columns, OPTIONAL_COLUMNS.get(name, ())))
+        name: list(read_rows(folder / name, columns, optional.get(name, ())))
         if (folder / name).is_file() else []
-        for name, columns in FILES.items()
+        for name, columns in files.items()
     }
-    printed = check_references(rows, store)
-    return Seed(folder, review, rows, content_hash(folder), printed, update)
+    for row in rows["arms.csv"]:
+        _fill_role(row)
+    study_kinds = {a["name"]: a["kind"] for a in attributes if a["level"] == "study"}
+    for row in rows["study_attributes.csv"]:
+        if row["name"] in study_kinds:  # a declared study attribute is read by its kind
+            try:
+                row.values["value"] = attribute_text(ATTRIBUTE_PARSERS[study_kinds[row["name"]]](row["value"]))
+            except ValueError as error:
+                raise row.error("value", f"{error} ({row['name']} is declared {study_kinds[row['name']]})") from None
+    printed = check_references(rows, store, attributes)
+    return Seed(folder, review, rows, content_hash(folder), printed, update, attributes)
+
+
+def _fill_role(row: Row) -> None:
+    """An arm without a role takes its label as the role where the label is one (seeds written before arms had
+    labels name them experimental and control)."""
+    if row["role"] is None:
+        if row["arm"] not in ARM_ROLES:
+            raise row.error("role", f"is empty: say whether arm {row['arm']!r} is {' or '.join(ARM_ROLES)}")
+        row.values["role"] = row["arm"]
 
 
 def _unique(rows: list[Row], key_fields: tuple[str, ...], taken: set[tuple] | None = None,
@@ -328,7 +424,8 @@ KEYS = {
 }
 
 
-def check_references(rows: dict[str, list[Row]], store: StoreKeys | None = None) -> list[str | None]:
+def check_references(rows: dict[str, list[Row]], store: StoreKeys | None = None,
+                     attributes: list[dict[str, Any]] | None = None) -> list[str | None]:
     """Checks across rows and files: unique keys, known studies/outcomes/arms, consistent numbers.
 
     With `store` (an update folder), keys may name the review's existing rows and
@@ -377,7 +474,7 @@ def check_references(rows: dict[str, list[Row]], store: StoreKeys | None = None)
                 raise row.error(name, f"{row[name]} is not a proportion between 0 and 1")
         if row["threshold"] is not None and row["measure"] not in ("MD", "SMD", "RD") and not row["threshold"] > 0:
             raise row.error("threshold", f"{row['threshold']} is not a ratio > 0 (the threshold is on the {row['measure']} scale)")
-    return _check_corrections(rows, own, store)
+    return _check_corrections(rows, own, store, correctable(attributes or []))
 
 
 def _check_certainty(rows: list[Row], own_analyses: dict[tuple, Row], outcomes: set, analyses: set, known) -> None:
@@ -418,14 +515,14 @@ def _as_text(value: Any) -> str | None:
 
 
 def _check_corrections(rows: dict[str, list[Row]], own: dict[str, dict[tuple, Row]],
-                       store: StoreKeys | None) -> list[str | None]:
+                       store: StoreKeys | None, tables: dict = CORRECTABLE) -> list[str | None]:
     """Each correction names a row and field that exist, its new value parses, its `printed` value
     (when given) is the value it replaces, and the corrected row still makes sense."""
     current: dict[tuple[str, tuple], dict[str, Any]] = {}
     printed: list[str | None] = []
     for row in rows["corrections.csv"]:
         table = row["table"]
-        _, key_fields, fields = CORRECTABLE[table]
+        _, key_fields, fields = tables[table]
         for name in key_fields:
             if row[name] is None:
                 raise row.error(name, f"a correction of {table} names its row by {', '.join(key_fields)}")

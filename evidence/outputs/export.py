@@ -66,6 +66,8 @@ REVIEW_ROWS = {
     "screening_decision": _RECORD, "duplicate_link": _RECORD, "duplicate_candidate": _RECORD,
     "full_text_retrieval": _RECORD, "record_duplicate": _RECORD, "screening_status": _RECORD,
     "study_attribute": _STUDY, "report": _STUDY, "arm": _STUDY, "bias_judgement": _STUDY,
+    "attribute_definition": _OWN,
+    "arm_attribute": "JOIN arm a ON a.id = t.arm_id JOIN study s ON s.id = a.study_id WHERE s.review_id = :id",
     "dichotomous_data": _OUTCOME, "contrast_estimate": _OUTCOME, "continuous_data": _OUTCOME,
     "generic_estimate": _OUTCOME,
     "certainty_assessment": _OUTCOME,
@@ -75,7 +77,7 @@ REVIEW_ROWS = {
     "published_result": "JOIN analysis a ON a.id = t.analysis_id WHERE a.review_id = :id",
     # views
     "correction_latest": _OWN,
-    "arm_current": _STUDY, "study_current": _OWN, "dichotomous_current": _OUTCOME, "contrast_current": _OUTCOME,
+    "arm_current": _STUDY, "arm_attribute_current": _OWN, "study_current": _OWN, "dichotomous_current": _OUTCOME, "contrast_current": _OUTCOME,
     "study_inclusion": _OWN, "analysis_input": _OWN, "outcome_overview": _OWN, "prisma_flow": _OWN,
     "latest_result": _OWN, "latest_cumulative": _OWN, "analysis_history": _OWN,
 }

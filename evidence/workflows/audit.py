@@ -15,6 +15,7 @@ publication printed: 0.61 matches anything that rounds to 0.61.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,16 +115,31 @@ def _corrections(ctx: Context) -> dict[tuple[str, int, str], tuple[str, int | No
 
 
 def _arm_where(row, field_name: str) -> dict[str, Any]:
-    return {"table": "arm", "study": row["study"], "arm": row["role"], "field": field_name}
+    return {"table": "arm", "study": row["study"], "arm": row["arm"], "field": field_name}
+
+
+def _printed_counts(ctx: Context) -> dict[int, dict[str, float]]:
+    """Each arm's declared counts of participants (integer attributes in participants) as printed."""
+    counts: dict[int, dict[str, float]] = defaultdict(dict)
+    for arm_id, name, value in ctx.connection.execute(sa.text(
+            "SELECT v.arm_id, v.name, v.value FROM arm_attribute v JOIN arm a ON a.id = v.arm_id"
+            " JOIN study s ON s.id = a.study_id JOIN attribute_definition d ON d.review_id = s.review_id"
+            " AND d.level = 'arm' AND d.name = v.name WHERE s.review_id = :review AND d.kind = 'integer'"
+            " AND d.unit = 'participants'"), {"review": ctx.review_id}):
+        counts[arm_id][name] = float(value)
+    return counts
 
 
 def rule_arm_counts(ctx: Context) -> list[Finding]:
-    """Table 1 counts: women + men = n; no sub-count above n; safety population within the randomised."""
+    """Table 1 counts: women + men = n; no count of participants above n; safety population within the
+    randomised. Counts are the arm attributes the review declares as integers in participants."""
     findings = []
     corrections = _corrections(ctx)
+    counts = _printed_counts(ctx)
     for row in ctx.rows(
-            "SELECT a.id, s.label AS study, a.role, a.randomised_n, a.safety_n, a.aged_65_plus, a.women, a.men"
-            " FROM arm a JOIN study s ON s.id = a.study_id WHERE s.review_id = :review ORDER BY s.label, a.role"):
+            "SELECT a.id, s.label AS study, a.label AS arm, a.randomised_n, a.safety_n"
+            " FROM arm a JOIN study s ON s.id = a.study_id WHERE s.review_id = :review ORDER BY s.label, a.label"):
+        row = {**row, "women": None, "men": None, **{k: int(v) for k, v in counts.get(row["id"], {}).items()}}
         n = row["randomised_n"]
         corrected = corrections.get(("arm", row["id"], "randomised_n"))
         fixed_n = int(corrected[0]) if corrected else None
@@ -139,7 +155,7 @@ def rule_arm_counts(ctx: Context) -> list[Finding]:
             add("randomised_n", f"women {row['women']} + men {row['men']} = {total}, but n is printed as {n}",
                 fixed_n == total)
         rule = "arm_subcount_above_n"
-        for name in ("aged_65_plus", "women", "men"):
+        for name in sorted(counts.get(row["id"], {})):
             if n is not None and row[name] is not None and row[name] > n:
                 add(name, f"{name} {row[name]} is more than the arm's n {n}", fixed_n is not None and row[name] <= fixed_n)
         rule = "safety_above_randomised"
@@ -153,14 +169,14 @@ def rule_outcome_denominators(ctx: Context) -> list[Finding]:
     """An outcome's denominator should be its arm's randomised or safety n, or name its population."""
     findings = []
     for row in ctx.rows(
-            "SELECT s.label AS study, a.role, o.name AS outcome, d.total, d.population, a.randomised_n, a.safety_n"
-            " FROM dichotomous_current d JOIN arm_current a ON a.arm_id = d.arm_id JOIN study s ON s.id = a.study_id"
-            " JOIN outcome o ON o.id = d.outcome_id WHERE o.review_id = :review AND d.variant = 'primary'"
-            " AND d.total IS NOT NULL ORDER BY s.label, o.name, a.role"):
+            "SELECT s.label AS study, a.label AS arm, o.name AS outcome, d.total, d.population, a.randomised_n,"
+            " a.safety_n FROM dichotomous_current d JOIN arm_current a ON a.arm_id = d.arm_id"
+            " JOIN study s ON s.id = a.study_id JOIN outcome o ON o.id = d.outcome_id WHERE o.review_id = :review"
+            " AND d.variant = 'primary' AND d.total IS NOT NULL ORDER BY s.label, o.name, a.label"):
         if row["total"] in (row["randomised_n"], row["safety_n"]):
             continue
         population = (row["population"] or "").strip()
-        where = {"table": "dichotomous_data", "study": row["study"], "arm": row["role"], "outcome": row["outcome"],
+        where = {"table": "dichotomous_data", "study": row["study"], "arm": row["arm"], "outcome": row["outcome"],
                  "field": "total"}
         if population.upper().startswith("ITT") and row["randomised_n"] is not None:
             findings.append(Finding("warning", "outcome_denominator", where,
@@ -211,10 +227,12 @@ def rule_design_facts(ctx: Context) -> list[Finding]:
     findings = []
     corrections = _corrections(ctx)
     for row in ctx.rows(
-            "SELECT a.id, s.label AS study, a.role, a.median_prior_lines, sc.setting FROM arm a"
+            "SELECT a.id, s.label AS study, a.label AS arm, v.value AS median_prior_lines, sc.setting FROM arm a"
+            " JOIN arm_attribute v ON v.arm_id = a.id AND v.name = 'median_prior_lines'"
             " JOIN study s ON s.id = a.study_id JOIN study_current sc ON sc.study_id = s.id"
-            " WHERE s.review_id = :review AND a.median_prior_lines > 0 ORDER BY s.label, a.role"):
-        if "newly diagnosed" not in (row["setting"] or "").lower():
+            " WHERE s.review_id = :review ORDER BY s.label, a.label"):
+        row = {**row, "median_prior_lines": float(row["median_prior_lines"])}
+        if row["median_prior_lines"] <= 0 or "newly diagnosed" not in (row["setting"] or "").lower():
             continue
         corrected = corrections.get(("arm", row["id"], "median_prior_lines"))
         resolved = corrected is not None and float(corrected[0]) == 0

@@ -79,7 +79,7 @@ def _corrections(connection, review_id: int, from_run: int, to_run: int) -> list
         "  FROM analysis_run r JOIN review_update u ON u.id = r.review_update_id WHERE r.id IN (:a, :b))"
         " SELECT c.table_name, c.field, c.printed, c.corrected, c.reason, u.number AS update_number,"
         "  COALESCE(sa.label, sd.label, sc.label, ss.label) AS study, COALESCE(od.outcome_id, oc.outcome_id) AS outcome_id,"
-        "  a.role"
+        "  a.label AS role"
         " FROM correction c JOIN review_update u ON u.id = c.review_update_id CROSS JOIN span"
         " LEFT JOIN arm a ON c.table_name = 'arm' AND a.id = c.row_id LEFT JOIN study sa ON sa.id = a.study_id"
         " LEFT JOIN dichotomous_data od ON c.table_name = 'dichotomous_data' AND od.id = c.row_id"

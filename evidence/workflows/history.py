@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from evidence.errors import InputError, NotFoundError
-from evidence.formats.seed import CORRECTABLE
+from evidence.formats.seed import ARM_FIELDS, correctable
 from evidence.store.database import friendly_errors
 from evidence.workflows.reviews import resolve_review
 
@@ -35,7 +35,13 @@ class Event:
 _ROW_SQL = {
     "arm": ("SELECT a.id, a.{field}, u.number, l.path, l.loaded_at FROM arm a JOIN study s ON s.id = a.study_id"
             " LEFT JOIN review_update u ON u.id = s.review_update_id LEFT JOIN seed_load l ON l.review_update_id = u.id"
-            " WHERE s.review_id = :review AND s.label = :study AND a.role = :arm"),
+            " WHERE s.review_id = :review AND s.label = :study AND a.label = :arm"),
+    # A declared arm attribute: its value as loaded is in arm_attribute (none: the source left it out).
+    "arm_attribute": (
+        "SELECT a.id, (SELECT v.value FROM arm_attribute v WHERE v.arm_id = a.id AND v.name = :field), u.number, l.path,"
+        " l.loaded_at FROM arm a JOIN study s ON s.id = a.study_id"
+        " LEFT JOIN review_update u ON u.id = s.review_update_id LEFT JOIN seed_load l ON l.review_update_id = u.id"
+        " WHERE s.review_id = :review AND s.label = :study AND a.label = :arm"),
     "study": ("SELECT s.id, s.{field}, u.number, l.path, l.loaded_at FROM study s"
               " LEFT JOIN review_update u ON u.id = s.review_update_id LEFT JOIN seed_load l ON l.review_update_id = u.id"
               " WHERE s.review_id = :review AND s.label = :study"),
@@ -43,7 +49,7 @@ _ROW_SQL = {
         "SELECT d.id, d.{field}, u.number, l.path, l.loaded_at FROM dichotomous_data d JOIN arm a ON a.id = d.arm_id"
         " JOIN study s ON s.id = a.study_id JOIN outcome o ON o.id = d.outcome_id"
         " LEFT JOIN review_update u ON u.id = d.review_update_id LEFT JOIN seed_load l ON l.review_update_id = u.id"
-        " WHERE s.review_id = :review AND s.label = :study AND a.role = :arm AND o.name = :outcome AND d.variant = :variant"),
+        " WHERE s.review_id = :review AND s.label = :study AND a.label = :arm AND o.name = :outcome AND d.variant = :variant"),
     "contrast_estimate": (
         "SELECT c.id, c.{field}, u.number, l.path, l.loaded_at FROM contrast_estimate c JOIN study s ON s.id = c.study_id"
         " JOIN outcome o ON o.id = c.outcome_id"
@@ -60,14 +66,17 @@ def value_history(engine: sa.Engine, field: str, study: str, *, review: str | No
     outcome data by (study, outcome, variant) and, for events and totals, the arm.
     """
     file = ("dichotomous" if arm else "estimates") if outcome else ("arms" if arm else "studies")
-    table, _, fields = CORRECTABLE[file]
-    if field not in fields:
-        raise InputError(f"{field!r} is not a field of {file} (one of {', '.join(fields)})")
     loaded_field = "derived_from_percent" if field == "derived" else field
     with friendly_errors(), engine.connect() as connection:
         review_id, _ = resolve_review(connection, review)
-        row = connection.execute(sa.text(_ROW_SQL[table].format(field=loaded_field)), {
-            "review": review_id, "study": study, "arm": arm, "outcome": outcome, "variant": variant}).first()
+        attributes = [dict(r) for r in connection.execute(sa.text(
+            "SELECT level, name, kind FROM attribute_definition WHERE review_id = :review"), {"review": review_id}).mappings()]
+        table, _, fields = correctable(attributes)[file]
+        if field not in fields:
+            raise InputError(f"{field!r} is not a field of {file} (one of {', '.join(fields)})")
+        query = _ROW_SQL["arm_attribute" if file == "arms" and field not in ARM_FIELDS else table]
+        row = connection.execute(sa.text(query.format(field=loaded_field)), {
+            "review": review_id, "study": study, "arm": arm, "outcome": outcome, "variant": variant, "field": field}).first()
         if row is None:
             named = "/".join(x for x in (study, arm, outcome, variant if outcome else None) if x)
             raise NotFoundError(f"no {file} row {named} in this review")

@@ -23,11 +23,14 @@ import sqlalchemy as sa
 from evidence.errors import AlreadyLoadedError, InputError, NotFoundError
 from evidence.formats.fields import Row
 from evidence.formats.seed import (
+    ARM_FIELDS,
     CERTAINTY_COLUMNS,
     CORRECTABLE,
     KEYS,
     Seed,
     StoreKeys,
+    arm_attributes,
+    attribute_text,
     content_hash,
     is_update_folder,
     read_seed,
@@ -157,6 +160,10 @@ def _write_reviews(connection: sa.Connection, seeds: list[Seed]) -> list[dict[st
          "software_version": __version__}
         for seed, update_id in zip(seeds, update_ids)
     ], "review.yaml")
+    write_rows(connection, s.AttributeDefinition, [
+        {"review_id": review_id, "review_update_id": update_id, **attribute}
+        for seed, review_id, update_id in zip(seeds, review_ids, update_ids) for attribute in seed.review["attributes"]
+    ], "review.yaml")
     write_rows(connection, s.EligibilityCriterion, [
         {"review_id": review_id, "kind": c["kind"], "text": c["text"], "position": position}
         for seed, review_id in zip(seeds, review_ids)
@@ -232,9 +239,14 @@ def write_content(connection: sa.Connection, seeds: list[Seed], targets: list[Ta
         **{k: row[k] for k in ("kind", "citation", "year", "doi", "pmid", "url")},
     }, lambda row: None)
     arm_ids = keyed("arms.csv", s.Arm, lambda i, row: {
-        "study_id": study_ids[i, (row["study"],)], "role": row["arm"],
-        **{k: v for k, v in row.values.items() if k not in ("study", "arm")},
+        "study_id": study_ids[i, (row["study"],)], "label": row["arm"], "role": row["role"],
+        **{k: row[k] for k in (*ARM_FIELDS, "source")},
     }, lambda row: (row["study"], row["arm"]))
+    write_rows(connection, s.ArmAttribute, [
+        {"arm_id": arm_ids[i, (row["study"], row["arm"])], "name": name, "value": attribute_text(row[name]),
+         "source": row["source"], **added(i)}
+        for i, row in rows_of("arms.csv") for name in arm_attributes(seeds[i].attributes) if row[name] is not None
+    ], _where(seeds, "arms.csv"))
     outcome_ids = keyed("outcomes.csv", s.Outcome, lambda i, row: {
         "review_id": targets[i].review_id, "name": row["outcome"],
         **{k: v for k, v in row.values.items() if k != "outcome"},
@@ -302,6 +314,9 @@ def store_keys(connection: sa.Connection, slug: str) -> StoreKeys:
     review_id, bias_tool = review
     keys = StoreKeys(review_id, slug, bias_tool, connection.execute(sa.text(
         "SELECT number FROM review_update WHERE review_id = :review ORDER BY number"), {"review": review_id}).scalars().all())
+    keys.attributes = [dict(row) for row in connection.execute(sa.text(
+        "SELECT level, name, kind, unit, label FROM attribute_definition WHERE review_id = :review ORDER BY id"),
+        {"review": review_id}).mappings()]
 
     def put(name: str, rows, width: int, fields: tuple[str, ...] = ()) -> None:
         keys.ids[name] = {tuple(row[:width]): row[width] for row in rows}
@@ -311,12 +326,17 @@ def store_keys(connection: sa.Connection, slug: str) -> StoreKeys:
 
     put("studies", _query(connection, "SELECT label, study_id, status, setting, design, year FROM study_current"
                           " WHERE review_id = :review", review_id), 1, ("status", "setting", "design", "year"))
-    arm_fields = ("regimen", "randomised_n", "safety_n", "aged_65_plus", "women", "men", "iss_stage_2plus_pct",
-                  "median_prior_lines")
-    put("arms", _query(connection, "SELECT s.label, a.role, a.arm_id, " + ", ".join(f"a.{f}" for f in arm_fields) +
+    arm_fields = ("regimen", "randomised_n", "safety_n")
+    put("arms", _query(connection, "SELECT s.label, a.label, a.arm_id, " + ", ".join(f"a.{f}" for f in arm_fields) +
                        ", raw.regimen_text FROM arm_current a JOIN study s ON s.id = a.study_id"
                        " JOIN arm raw ON raw.id = a.arm_id WHERE s.review_id = :review", review_id),
         2, (*arm_fields, "regimen_text"))
+    # Each arm's declared attributes, current and read by their kind, for corrections to replace.
+    parsers = arm_attributes(keys.attributes)
+    for study, arm, name, value in _query(connection, "SELECT s.label, a.label, v.name, v.value FROM arm_attribute_current v"
+                                          " JOIN arm a ON a.id = v.arm_id JOIN study s ON s.id = a.study_id"
+                                          " WHERE v.review_id = :review", review_id):
+        keys.values["arms"][study, arm][name] = parsers[name](value)
     put("outcomes", _query(connection, "SELECT name, id FROM outcome WHERE review_id = :review", review_id), 1)
     put("analyses", _query(connection, "SELECT name, id FROM analysis WHERE review_id = :review", review_id), 1)
     put("attributes", _query(connection, "SELECT s.label, sa.name, sa.id FROM study_attribute sa"
@@ -328,7 +348,7 @@ def store_keys(connection: sa.Connection, slug: str) -> StoreKeys:
     put("published", _query(connection, "SELECT an.name, p.subgroup, p.id FROM published_result p"
                             " JOIN analysis an ON an.id = p.analysis_id WHERE an.review_id = :review", review_id), 2)
     put("dichotomous", _query(connection,
-        "SELECT s.label, o.name, d.variant, a.role, d.dichotomous_data_id, d.events, d.total, d.percent, d.population,"
+        "SELECT s.label, o.name, d.variant, a.label, d.dichotomous_data_id, d.events, d.total, d.percent, d.population,"
         " d.source_ref, d.source_quote FROM dichotomous_current d JOIN arm a ON a.id = d.arm_id"
         " JOIN study s ON s.id = a.study_id JOIN outcome o ON o.id = d.outcome_id WHERE o.review_id = :review",
         review_id), 4, ("events", "total", "percent", "population", "source_ref", "source_quote"))

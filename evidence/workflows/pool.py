@@ -526,14 +526,14 @@ def _explain(connection: sa.Connection, review_ids: list[int], results: dict[int
     if not with_published:
         return
     corrections = defaultdict(list)
-    for review_id, study, role, column, printed, corrected in connection.execute(
-        sa.select(schema.Correction.review_id, schema.Study.label, schema.Arm.role, schema.Correction.field,
+    for review_id, study, arm, column, printed, corrected in connection.execute(
+        sa.select(schema.Correction.review_id, schema.Study.label, schema.Arm.label, schema.Correction.field,
                   schema.Correction.printed, schema.Correction.corrected)
         .join(schema.Arm, schema.Arm.id == schema.Correction.row_id)
         .join(schema.Study, schema.Study.id == schema.Arm.study_id)
         .where(schema.Correction.table_name == "arm", schema.Correction.review_id.in_(review_ids))
     ).all():
-        corrections[review_id].append((study, role, column, printed, corrected))
+        corrections[review_id].append((study, arm, column, printed, corrected))
     # Other reports of the same quantity (an interim cut-off, a CI at another level) per analysis.
     alternatives = defaultdict(list)
     for analysis_id, label in connection.execute(sa.text(

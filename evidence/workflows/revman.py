@@ -295,7 +295,7 @@ def _write(connection: sa.Connection, rm5: Rm5, slug: str, digest: str) -> dict[
     units.update(dict(zip(children, child_ids)))
     unit_ids = sorted(set(units.values()))
     arm_ids = dict(zip([(u, role) for u in unit_ids for role in ("experimental", "control")],
-                       write_rows(connection, s.Arm, [{"study_id": u, "role": role}
+                       write_rows(connection, s.Arm, [{"study_id": u, "label": role, "role": role}
                                                         for u in unit_ids for role in ("experimental", "control")], where)))
 
     outcome_rows, analysis_rows, attributes, dichotomous, continuous, published = [], [], [], [], [], []

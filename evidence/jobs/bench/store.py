@@ -46,9 +46,9 @@ def write_synthetic_seeds(folder: Path, reviews: int, outcomes: int, studies: in
                    [[s, "", "", 2000 + i % 25, "parallel RCT", "", "included", "simulated"] for i, s in enumerate(labels)])
         e_n = rng.integers(40, 400, studies)
         c_n = rng.integers(40, 400, studies)
-        _write_csv(path / "arms.csv", ["study", "arm", "regimen", "regimen_text", "randomised_n", "safety_n", "aged_65_plus",
-                                       "women", "men", "iss_stage_2plus_pct", "median_prior_lines", "source"],
-                   [[s, arm, "", "", n, "", "", "", "", "", "", "simulated"]
+        _write_csv(path / "arms.csv", ["study", "arm", "role", "regimen", "regimen_text", "randomised_n", "safety_n",
+                                       "source"],
+                   [[s, arm, arm, "", "", n, "", "simulated"]
                     for s, en, cn in zip(labels, e_n, c_n) for arm, n in (("experimental", en), ("control", cn))])
         names = [f"O{o:02d}" for o in range(outcomes)]
         kinds = [MEASURES[o % 2] for o in range(outcomes)]

@@ -17,7 +17,7 @@ reference. So a migration:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 from alembic.operations import Operations
@@ -45,3 +45,33 @@ def alter_column_type(op: Operations, table: str, column: str, type_: sa.types.T
     op.alter_column(table, column, type_=type_, existing_type=existing_type)
     for _, create in indexes:
         op.execute(create)
+
+
+def rebuild_table(op: Operations, table: str, rows: str, create: Callable[[], None],
+                  dependents: tuple[str, ...] = ()) -> None:
+    """DuckDB: replace `table` by a new definition (`create` makes it and its indexes), keeping its rows
+    (`rows`: a SELECT over the old table giving the new table's columns in order) and the tables that
+    reference it (`dependents`: dropped and made again from DuckDB's own catalogue, rows kept).
+
+    DuckDB cannot drop a column, a unique constraint or a check of a table other tables reference
+    (STACK.md). Ids are kept as they were, so every reference still holds; the sequences are untouched.
+    """
+    bind = op.get_bind()
+    kept: list[tuple[str, str, list[str]]] = []
+    for name in dependents:
+        definition = bind.execute(sa.text("SELECT sql FROM duckdb_tables() WHERE table_name = :t"), {"t": name}).scalar_one()
+        indexes = bind.execute(sa.text("SELECT sql FROM duckdb_indexes() WHERE table_name = :t"), {"t": name}).scalars()
+        kept.append((name, definition, list(indexes)))
+        op.execute(f"CREATE TEMPORARY TABLE keep_{name} AS SELECT * FROM {name}")
+        op.execute(f"DROP TABLE {name}")
+    op.execute(f"CREATE TEMPORARY TABLE keep_{table} AS {rows}")
+    op.execute(f"DROP TABLE {table}")
+    create()
+    op.execute(f"INSERT INTO {table} SELECT * FROM keep_{table}")
+    op.execute(f"DROP TABLE keep_{table}")
+    for name, definition, indexes in kept:
+        op.execute(definition)
+        op.execute(f"INSERT INTO {name} SELECT * FROM keep_{name}")
+        op.execute(f"DROP TABLE keep_{name}")
+        for create_index in indexes:
+            op.execute(create_index)

@@ -33,10 +33,18 @@ from evidence.store.schema.searching import (
     ScreeningDecision,
     Search,
 )
-from evidence.store.schema.studies import Arm, Correction, Report, Study, StudyAttribute
+from evidence.store.schema.studies import (
+    Arm,
+    ArmAttribute,
+    AttributeDefinition,
+    Correction,
+    Report,
+    Study,
+    StudyAttribute,
+)
 
 __all__ = [
-    "Analysis", "AnalysisRun", "Arm", "CumulativeResult", "Base", "BiasJudgement", "CertaintyAssessment", "CiLevel", "ContinuousData", "GenericEstimate",
+    "Analysis", "AnalysisRun", "Arm", "ArmAttribute", "AttributeDefinition", "CumulativeResult", "Base", "BiasJudgement", "CertaintyAssessment", "CiLevel", "ContinuousData", "GenericEstimate",
     "ContrastEstimate", "Correction", "DichotomousData", "DuplicateCandidate", "DuplicateLink",
     "EligibilityCriterion", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
     "PooledResult", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",

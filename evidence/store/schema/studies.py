@@ -1,4 +1,4 @@
-"""Studies (trials), their reports, arms (table 1), study attributes, and corrections of printed values."""
+"""Studies (trials), their reports, their arms, the characteristics a review declares, and corrections of printed values."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from evidence.core.vocabulary import ARM_ROLES, REPORT_KINDS, STUDY_STATUSES
-from evidence.store.schema.base import Base, Double, Text, added_in, created_at_column, fk, id_column, one_of
+from evidence.core.vocabulary import ARM_ROLES, ATTRIBUTE_KINDS, ATTRIBUTE_LEVELS, REPORT_KINDS, STUDY_STATUSES
+from evidence.store.schema.base import Base, Text, added_in, created_at_column, fk, id_column, one_of
 
 
 class Study(Base):
@@ -63,37 +63,64 @@ class Report(Base):
 
 
 class Arm(Base):
-    """An arm as the review's table 1 printed it; corrections live beside it in `correction`."""
+    """An arm of a study, as many as the trial has: its own name (label), its role in comparisons,
+    and its size. Its other characteristics are the review's declared arm attributes (arm_attribute);
+    corrections live beside it in `correction`."""
 
     __tablename__ = "arm"
     id: Mapped[int] = id_column("arm")
     study_id: Mapped[int] = fk("study.id")
+    # The trial's own name for the arm ("Isa-Pd", "10 mg"); the role says how analyses use it.
+    label: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(Text)
     regimen: Mapped[str | None] = mapped_column(Text)
     regimen_text: Mapped[str | None] = mapped_column(Text)
     randomised_n: Mapped[int | None] = mapped_column(sa.Integer)
     safety_n: Mapped[int | None] = mapped_column(sa.Integer)
-    aged_65_plus: Mapped[int | None] = mapped_column(sa.Integer)
-    women: Mapped[int | None] = mapped_column(sa.Integer)
-    men: Mapped[int | None] = mapped_column(sa.Integer)
-    iss_stage_2plus_pct: Mapped[float | None] = mapped_column(Double)
-    median_prior_lines: Mapped[float | None] = mapped_column(Double)
     source: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
-        sa.UniqueConstraint("study_id", "role"),
+        sa.UniqueConstraint("study_id", "label"),
         one_of("role", ARM_ROLES),
-        sa.CheckConstraint(
-            "(randomised_n IS NULL OR randomised_n >= 0) AND (safety_n IS NULL OR safety_n >= 0)"
-            " AND (aged_65_plus IS NULL OR aged_65_plus >= 0) AND (women IS NULL OR women >= 0)"
-            " AND (men IS NULL OR men >= 0)",
-            name="counts_nonneg",
-        ),
-        sa.CheckConstraint(
-            "iss_stage_2plus_pct IS NULL OR (iss_stage_2plus_pct >= 0 AND iss_stage_2plus_pct <= 100)",
-            name="pct_range",
-        ),
-        sa.CheckConstraint("median_prior_lines IS NULL OR median_prior_lines >= 0", name="prior_lines_nonneg"),
+        sa.CheckConstraint("(randomised_n IS NULL OR randomised_n >= 0) AND (safety_n IS NULL OR safety_n >= 0)",
+                           name="counts_nonneg"),
     )
+
+
+class AttributeDefinition(Base):
+    """A characteristic a review extracts, declared once: of a study or of an arm, its kind and unit.
+
+    The core tables hold no topic's columns: age, sex, disease stage, prior lines of therapy are
+    what one review declares here, and their values live in study_attribute and arm_attribute.
+    """
+
+    __tablename__ = "attribute_definition"
+    id: Mapped[int] = id_column("attribute_definition")
+    review_id: Mapped[int] = fk("review.id")
+    level: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(Text)
+    review_update_id: Mapped[int | None] = added_in()
+    __table_args__ = (
+        sa.UniqueConstraint("review_id", "level", "name"),
+        one_of("level", ATTRIBUTE_LEVELS),
+        one_of("kind", ATTRIBUTE_KINDS),
+    )
+
+
+class ArmAttribute(Base):
+    """The value of one declared arm attribute for one arm, as the source printed it (text; its
+    definition's kind says how to read it). A later change is a correction of the arm's field `name`."""
+
+    __tablename__ = "arm_attribute"
+    id: Mapped[int] = id_column("arm_attribute")
+    arm_id: Mapped[int] = fk("arm.id")
+    name: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    review_update_id: Mapped[int | None] = added_in()
+    __table_args__ = (sa.UniqueConstraint("arm_id", "name"),)
 
 
 CORRECTABLE_TABLES = ("arm", "study", "dichotomous_data", "contrast_estimate")
