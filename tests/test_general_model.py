@@ -118,3 +118,112 @@ def test_0009_moves_table_1_into_declared_arm_attributes_and_back(store_url):
     assert _rows(engine, "SELECT id, table_name, row_id, field, printed, corrected, reason FROM correction") == \
         kept["correction"]
     engine.dispose()
+
+
+# A review on another topic, written here: a two-arm trial and a three-arm trial (two doses against one
+# placebo), a dichotomous and a continuous outcome, an arm attribute the review declares.
+MULTI_ARM = {
+    "review.yaml": "slug: doses\ntitle: Two doses against placebo\nattributes:\n"
+                   "  - {level: arm, name: women, kind: integer, unit: participants}\n"
+                   "  - {level: arm, name: mean_age, kind: number, unit: years}\n",
+    "searches.csv": "database,query,date_run,records_found,source\nPubMed,drug,2025-01-01,,\n",
+    "studies.csv": "study,registry_id,first_author,year,design,setting,status,source\n"
+                   "T2,,,2020,parallel RCT,,included,\nT3,,,2022,parallel RCT,,included,\n",
+    "arms.csv": "study,arm,role,regimen,regimen_text,randomised_n,safety_n,women,mean_age,source\n"
+                "T2,Drug,experimental,,,50,,20,61.5,t2 table 1\nT2,Placebo,control,,,50,,22,,t2 table 1\n"
+                "T3,10 mg,experimental,,,100,,40,,t3 table 1\nT3,20 mg,experimental,,,99,,41,,t3 table 1\n"
+                "T3,Placebo,control,,,101,,45,,t3 table 1\n",
+    "outcomes.csv": "outcome,label,kind,measure,direction,category\nresponse,Response,dichotomous,RR,higher_is_better,efficacy\n"
+                    "pain,Pain score,continuous,MD,lower_is_better,efficacy\n",
+    "analyses.csv": "analysis,outcome,measure,method,model,tau2,level,variant,subgroup,label\n"
+                    "response,response,RR,MH,fixed,DL,0.95,primary,,\nresponse_20mg,response,RR,MH,fixed,DL,0.95,primary,,\n"
+                    "pain,pain,MD,IV,fixed,DL,0.95,primary,,\n",
+    "dichotomous.csv": "study,outcome,variant,arm,events,total,percent,population,source_ref,source_quote,derived\n"
+                       "T2,response,primary,Drug,20,50,,,t2,,\nT2,response,primary,Placebo,10,50,,,t2,,\n"
+                       "T3,response,primary,10 mg,30,100,,,t3,,\nT3,response,primary,20 mg,40,99,,,t3,,\n"
+                       "T3,response,primary,Placebo,25,101,,,t3,,\n",
+    "continuous.csv": "study,outcome,variant,arm,mean,sd,n,population,source_ref,source_quote,derived\n"
+                      "T2,pain,primary,Drug,3.0,1.0,50,,t2,,\nT2,pain,primary,Placebo,3.9,1.1,50,,t2,,\n"
+                      "T3,pain,primary,10 mg,3.1,1.0,100,,t3,,\nT3,pain,primary,20 mg,2.8,1.1,99,,t3,,yes\n"
+                      "T3,pain,primary,Placebo,4.0,1.2,101,,t3,,\n",
+    "comparisons.csv": "analysis,study,experimental,control\nresponse_20mg,T3,20 mg,Placebo\n",
+}
+
+
+def _write_seed(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_three_arm_trial_enters_two_comparisons_with_its_shared_placebo_split(engine, tmp_path):
+    from evidence.workflows.load import load_seed
+    from evidence.workflows.pool import pool_review
+
+    load_seed(engine, _write_seed(tmp_path / "doses", MULTI_ARM))
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT analysis, study, comparison, e_events, e_total, c_events, c_total, yi, se FROM analysis_input"
+            " ORDER BY analysis, study, comparison")).all()
+        attributes = connection.execute(sa.text(
+            "SELECT a.label, v.name, v.value, v.number, v.source FROM arm_attribute_current v JOIN arm a ON a.id = v.arm_id"
+            " ORDER BY a.study_id, a.label, v.name")).all()
+    dichotomous = [r[:7] for r in rows if r[0] != "pain"]
+    # Placebo's 25/101 split in two as evenly as whole numbers allow: 13/51 to the first pair by the other
+    # arm's label ("10 mg"), 12/50 to the second. An analysis that names one pair takes the arm whole.
+    assert dichotomous == [
+        ("response", "T2", "", 20, 50, 10, 50),
+        ("response", "T3", "10 mg vs Placebo", 30, 100, 13, 51),
+        ("response", "T3", "20 mg vs Placebo", 40, 99, 12, 50),
+        ("response_20mg", "T2", "", 20, 50, 10, 50),
+        ("response_20mg", "T3", "", 40, 99, 25, 101),
+    ]
+    # Means and SDs are not split; n is. MD = mean_e - mean_c, SE = sqrt(sd_e²/n_e + sd_c²/n_c).
+    pain = {(r[1], r[2]): (r[7], r[8]) for r in rows if r[0] == "pain"}
+    expected = {("T2", ""): (3.0 - 3.9, math.sqrt(1.0 / 50 + 1.1**2 / 50)),
+                ("T3", "10 mg vs Placebo"): (3.1 - 4.0, math.sqrt(1.0 / 100 + 1.2**2 / 51)),
+                ("T3", "20 mg vs Placebo"): (2.8 - 4.0, math.sqrt(1.1**2 / 99 + 1.2**2 / 50))}
+    assert pain.keys() == expected.keys()
+    for key, (yi, se) in expected.items():
+        assert pain[key] == (pytest.approx(yi, rel=1e-12), pytest.approx(se, rel=1e-12))
+    assert ("Drug", "mean_age", "61.5", 61.5, "t2 table 1") in attributes
+    assert ("20 mg", "women", "41", 41.0, "t3 table 1") in attributes
+
+    run = pool_review(engine, "doses")
+    fixed = next(m for a in run.analyses if a.analysis == "pain" for m in a.models if m.model == "fixed")
+    weights = [1 / se**2 for _, se in expected.values()]
+    pooled = sum(w * yi for w, (yi, _) in zip(weights, expected.values())) / sum(weights)
+    assert fixed.k == 3 and fixed.estimate == pytest.approx(pooled, rel=1e-12)
+    assert fixed.participants == 50 + 50 + 100 + 51 + 99 + 50  # the shared arm is counted once
+    with engine.connect() as connection:
+        stored = connection.execute(sa.text(
+            "SELECT s.label, sr.comparison FROM study_result sr JOIN study s ON s.id = sr.study_id"
+            " JOIN analysis an ON an.id = sr.analysis_id WHERE an.name = 'pain' ORDER BY 1, 2")).all()
+    assert stored == [("T2", ""), ("T3", "10 mg vs Placebo"), ("T3", "20 mg vs Placebo")]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "problem"), [
+    ("comparisons.csv", "20 mg,Placebo", "Placebo,20 mg", "is a control arm"),
+    ("comparisons.csv", "20 mg,Placebo", "30 mg,Placebo", "T3/30 mg is not a study arm in arms.csv"),
+    ("arms.csv", "T3,20 mg,experimental,,,99,,41", "T3,20 mg,experimental,,,99,,many", "'many' is not a whole number"),
+    ("arms.csv", "T3,10 mg,experimental", "T3,10 mg,", "say whether arm '10 mg' is experimental or control"),
+    ("continuous.csv", "T3,pain,primary,20 mg,2.8,1.1,99", "T3,pain,primary,20 mg,2.8,-1.1,99", "is negative"),
+    ("continuous.csv", "T2,pain,primary,Drug,3.0,1.0,50", "T2,pain,primary,Drug,3.0,1.0,0", "not a number of participants"),
+    ("review.yaml", "kind: number", "kind: decimal", "kind 'decimal' is not one of integer, number, percent, text"),
+    ("review.yaml", "name: women", "name: Women", "must be lower-case letters"),
+])
+def test_a_bad_cell_of_the_general_model_is_one_line_and_changes_nothing(engine, tmp_path, name, old, new, problem):
+    from evidence.errors import InputError
+    from evidence.workflows.load import load_seed
+
+    from .conftest import snapshot
+
+    assert old in MULTI_ARM[name]
+    folder = _write_seed(tmp_path / "doses", {**MULTI_ARM, name: MULTI_ARM[name].replace(old, new, 1)})
+    before = snapshot(engine)
+    with pytest.raises(InputError) as raised:
+        load_seed(engine, folder)
+    message = str(raised.value)
+    assert problem in message and name in message and "\n" not in message
+    assert snapshot(engine) == before

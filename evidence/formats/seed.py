@@ -135,6 +135,15 @@ FILES: dict[str, dict[str, Any]] = {
         "events": integer, "total": integer, "percent": number, "population": text,
         "source_ref": text, "source_quote": text, "derived": yes_no,
     },
+    "continuous.csv": {
+        "study": required(text), "outcome": required(text), "variant": required(text), "arm": required(text),
+        "mean": number, "sd": number, "n": integer, "population": text, "source_ref": text, "source_quote": text,
+        "derived": yes_no,
+    },
+    # The arm pairs an analysis compares in a study with more than one experimental or control arm; a study
+    # not named here enters with every experimental arm against every control arm.
+    "comparisons.csv": {"analysis": required(text), "study": required(text), "experimental": required(text),
+                        "control": required(text)},
     "estimates.csv": {
         "study": required(text), "outcome": required(text), "variant": required(text),
         "measure": required(one_of(*CONTRAST_MEASURES)), "estimate": number, "ci_low": number, "ci_high": number,
@@ -419,6 +428,8 @@ KEYS = {
     "reports.csv": (("study", "report"), "reports", "a report"),
     "dichotomous.csv": (("study", "outcome", "variant", "arm"), "dichotomous", "a data row"),
     "estimates.csv": (("study", "outcome", "variant"), "estimates", "an estimate"),
+    "continuous.csv": (("study", "outcome", "variant", "arm"), "continuous", "a data row"),
+    "comparisons.csv": (("analysis", "experimental", "control", "study"), "comparisons", "a comparison"),
     "bias.csv": (("study", "domain"), "bias", "a judgement"),
     "published_results.csv": (("analysis", "subgroup"), "published", "a published result"),
 }
@@ -448,14 +459,29 @@ def check_references(rows: dict[str, list[Row]], store: StoreKeys | None = None,
                             f" of this seed{' or of the review it updates' if store else ''}")
 
     for name in ("study_attributes.csv", "reports.csv", "arms.csv", "estimates.csv", "bias.csv",
-                 "corrections.csv", "dichotomous.csv"):
+                 "corrections.csv", "dichotomous.csv", "continuous.csv", "comparisons.csv"):
         for row in rows[name]:
             known(row, "study", studies, "study in studies.csv")
     for row in rows["dichotomous.csv"]:
         known(row, "arm", arms, "study arm in arms.csv", (row["study"], row["arm"]))
-    for name in ("dichotomous.csv", "estimates.csv", "analyses.csv"):
+    for name in ("dichotomous.csv", "continuous.csv", "estimates.csv", "analyses.csv"):
         for row in rows[name]:
             known(row, "outcome", outcomes, "outcome in outcomes.csv")
+    for row in rows["continuous.csv"]:
+        known(row, "arm", arms, "study arm in arms.csv", (row["study"], row["arm"]))
+        if row["n"] is not None and row["n"] < 1:
+            raise row.error("n", f"{row['n']} is not a number of participants (at least 1)")
+        if row["sd"] is not None and row["sd"] < 0:
+            raise row.error("sd", f"{row['sd']} is negative")
+    roles = {key: row["role"] for key, row in own["arms.csv"].items()}
+    roles.update(store.values.get("arm_roles", {}) if store else {})
+    for row in rows["comparisons.csv"]:
+        known(row, "analysis", analyses, "analysis in analyses.csv")
+        for side in ("experimental", "control"):
+            known(row, side, arms, "study arm in arms.csv", (row["study"], row[side]))
+            role = roles.get((row["study"], row[side]))
+            if role is not None and role != side:
+                raise row.error(side, f"arm {row[side]!r} of {row['study']} is a {role} arm")
     for row in rows["published_results.csv"]:
         known(row, "analysis", analyses, "analysis in analyses.csv")
     _check_certainty(rows["certainty.csv"], own["analyses.csv"], outcomes, analyses, known)

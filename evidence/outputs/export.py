@@ -75,6 +75,8 @@ REVIEW_ROWS = {
     "pooled_result": _RUN, "subgroup_result": _RUN, "subgroup_test": _RUN, "study_result": _RUN,
     "cumulative_result": _RUN,
     "published_result": "JOIN analysis a ON a.id = t.analysis_id WHERE a.review_id = :id",
+    "analysis_comparison": "JOIN analysis a ON a.id = t.analysis_id WHERE a.review_id = :id",
+    "arm_comparison": "JOIN analysis a ON a.id = t.analysis_id WHERE a.review_id = :id",
     # views
     "correction_latest": _OWN,
     "arm_current": _STUDY, "arm_attribute_current": _OWN, "study_current": _OWN, "dichotomous_current": _OUTCOME, "contrast_current": _OUTCOME,

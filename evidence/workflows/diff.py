@@ -64,7 +64,8 @@ def _summaries(connection, run: int, alpha: float) -> dict[str, dict]:
 
 def _studies(connection, run: int) -> dict[str, dict[str, tuple]]:
     rows = connection.execute(sa.text(
-        "SELECT an.name, s.label, sr.te, sr.se FROM study_result sr JOIN analysis an ON an.id = sr.analysis_id"
+        "SELECT an.name, s.label || CASE WHEN sr.comparison <> '' THEN ' (' || sr.comparison || ')' ELSE '' END,"
+        " sr.te, sr.se FROM study_result sr JOIN analysis an ON an.id = sr.analysis_id"
         " JOIN study s ON s.id = sr.study_id WHERE sr.run_id = :run"), {"run": run}).all()
     out: dict[str, dict[str, tuple]] = {}
     for name, label, te, se in rows:

@@ -256,6 +256,10 @@ def write_content(connection: sa.Connection, seeds: list[Seed], targets: list[Ta
         "derived_from_percent": row["derived"], **added(i),
         **{k: row[k] for k in ("variant", "events", "total", "percent", "population", "source_ref", "source_quote")},
     }, lambda row: (row["study"], row["outcome"], row["variant"], row["arm"]))
+    keyed("continuous.csv", s.ContinuousData, lambda i, row: {
+        "outcome_id": outcome_ids[i, (row["outcome"],)], "arm_id": arm_ids[i, (row["study"], row["arm"])], **added(i),
+        **{k: row[k] for k in ("variant", "mean", "sd", "n", "population", "source_ref", "source_quote", "derived")},
+    }, lambda row: None)
     levels = {row["ci_level"] for _, row in rows_of("estimates.csv") if row["ci_level"] is not None}
     levels |= {float(row["corrected"]) for _, row in rows_of("corrections.csv")
                if row["table"] == "estimates" and row["field"] == "ci_level"}
@@ -280,6 +284,11 @@ def write_content(connection: sa.Connection, seeds: list[Seed], targets: list[Ta
         "threshold": row["threshold"], "planned_rrr": row["planned_rrr"],
         "planned_control_risk": row["planned_control_risk"],
     }, lambda row: (row["analysis"],))
+    keyed("comparisons.csv", s.AnalysisComparison, lambda i, row: {
+        "analysis_id": analysis_ids[i, (row["analysis"],)], "study_id": study_ids[i, (row["study"],)],
+        "experimental_arm_id": arm_ids[i, (row["study"], row["experimental"])],
+        "control_arm_id": arm_ids[i, (row["study"], row["control"])], **added(i),
+    }, lambda row: None)
     keyed("published_results.csv", s.PublishedResult, lambda i, row: {
         "analysis_id": analysis_ids[i, (row["analysis"],)], "subgroup": row["subgroup"], "k": row["k"],
         "model": row["model"], "estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
@@ -337,6 +346,16 @@ def store_keys(connection: sa.Connection, slug: str) -> StoreKeys:
                                           " JOIN arm a ON a.id = v.arm_id JOIN study s ON s.id = a.study_id"
                                           " WHERE v.review_id = :review", review_id):
         keys.values["arms"][study, arm][name] = parsers[name](value)
+    keys.values["arm_roles"] = {(study, arm): role for study, arm, role in _query(
+        connection, "SELECT s.label, a.label, a.role FROM arm a JOIN study s ON s.id = a.study_id"
+        " WHERE s.review_id = :review", review_id)}
+    put("continuous", _query(connection, "SELECT s.label, o.name, d.variant, a.label, d.id FROM continuous_data d"
+                             " JOIN arm a ON a.id = d.arm_id JOIN study s ON s.id = a.study_id"
+                             " JOIN outcome o ON o.id = d.outcome_id WHERE o.review_id = :review", review_id), 4)
+    put("comparisons", _query(connection, "SELECT an.name, e.label, c.label, s.label, x.id FROM analysis_comparison x"
+                              " JOIN analysis an ON an.id = x.analysis_id JOIN study s ON s.id = x.study_id"
+                              " JOIN arm e ON e.id = x.experimental_arm_id JOIN arm c ON c.id = x.control_arm_id"
+                              " WHERE an.review_id = :review", review_id), 4)
     put("outcomes", _query(connection, "SELECT name, id FROM outcome WHERE review_id = :review", review_id), 1)
     put("analyses", _query(connection, "SELECT name, id FROM analysis WHERE review_id = :review", review_id), 1)
     put("attributes", _query(connection, "SELECT s.label, sa.name, sa.id FROM study_attribute sa"

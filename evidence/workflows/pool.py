@@ -29,8 +29,8 @@ PRESET = "revman5"
 MODELS = ("fixed", "random")
 DICHOTOMOUS_MEASURES = ("RR", "OR", "RD", "PETO")
 NOT_ASSIGNED = "(not assigned)"
-INPUT_COLUMNS = ("analysis_id", "review_id", "study_id", "study", "subgroup", "e_events", "e_total", "c_events",
-                 "c_total", "yi", "se", "participants", "derived_from_percent")
+INPUT_COLUMNS = ("analysis_id", "review_id", "study_id", "study", "comparison", "subgroup", "e_events", "e_total",
+                 "c_events", "c_total", "yi", "se", "participants", "derived_from_percent")
 NUMERIC_INPUTS = ("e_events", "e_total", "c_events", "c_total", "yi", "se", "participants")
 # Columns of pooled_result / subgroup_result that hold whole numbers.
 INTEGER_COLUMNS = ("k", "participants", "events_experimental", "events_control", "q_df")
@@ -259,7 +259,7 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]],
         natural = result.conventions.to_natural
         studies.add(
             analysis_id=analysis_ids[row_analysis[rows]], study_id=inputs["study_id"][rows],
-            te=result.studies.yi, se=result.studies.se, estimate=natural(result.studies.yi),
+            comparison=inputs["comparison"][rows], te=result.studies.yi, se=result.studies.se, estimate=natural(result.studies.yi),
             ci_low=natural(result.study_ci_low), ci_high=natural(result.study_ci_high),
             weight_fixed=result.fixed.weight, weight_random=result.random.weight, estimable=result.studies.estimable,
         )
@@ -291,7 +291,8 @@ def compute(inputs: dict[str, np.ndarray], analyses: list[dict[str, Any]],
 
 def read_inputs(connection: sa.Connection, review_ids: list[int]) -> dict[str, np.ndarray]:
     statement = sa.text(
-        f"SELECT {', '.join(INPUT_COLUMNS)} FROM analysis_input WHERE review_id IN :ids ORDER BY analysis_id, study_id"
+        f"SELECT {', '.join(INPUT_COLUMNS)} FROM analysis_input WHERE review_id IN :ids"
+        " ORDER BY analysis_id, study_id, comparison"
     ).bindparams(sa.bindparam("ids", value=review_ids, expanding=True))
     return read_columns(connection, statement, NUMERIC_INPUTS)
 
@@ -336,6 +337,8 @@ def inputs_hashes(inputs: dict[str, np.ndarray], review_ids: list[int]) -> dict[
         digest = hashlib.sha256()
         for name in INPUT_COLUMNS:
             values = inputs[name][rows]
+            if name == "comparison" and not any(values):
+                continue  # a review of two-arm trials hashes as it did before comparisons existed
             digest.update(name.encode())
             digest.update(values.tobytes() if values.dtype.kind == "f" else "\x1f".join(map(str, values)).encode())
         hashes[review_id] = digest.hexdigest()

@@ -251,7 +251,8 @@ _RESULTS = sa.text(
 # The control arms of the trials the run pooled in an analysis (current values: corrections applied).
 _CONTROL_RISKS = sa.text(
     "SELECT i.analysis, i.c_events, i.c_total FROM analysis_input i"
-    " JOIN study_result sr ON sr.analysis_id = i.analysis_id AND sr.study_id = i.study_id AND sr.run_id = :run"
+    " JOIN study_result sr ON sr.analysis_id = i.analysis_id AND sr.study_id = i.study_id"
+    " AND sr.comparison = i.comparison AND sr.run_id = :run"
     " WHERE i.review_id = :review AND i.data_kind = 'dichotomous'")
 
 

@@ -209,21 +209,21 @@ def _read_studies(connection: sa.Connection, run_id: int, review_id: int, plan: 
     r, s = schema.StudyResult, schema.Study
     weight_column = r.weight_random if model == "random" else r.weight_fixed
     results = connection.execute(
-        sa.select(r.study_id, s.label, r.estimable, r.estimate, r.ci_low, r.ci_high, r.te, r.se,
+        sa.select(r.study_id, r.comparison, s.label, r.estimable, r.estimate, r.ci_low, r.ci_high, r.te, r.se,
                   weight_column.label("weight"))
         .join(s, s.id == r.study_id).where(r.run_id == run_id, r.analysis_id == plan["id"])).mappings().all()
     data = {}
     for i in (i for i, a in enumerate(inputs["analysis_id"].tolist()) if int(a) == plan["id"]):
-        data[int(inputs["study_id"][i])] = {
+        data[int(inputs["study_id"][i]), inputs["comparison"][i] or ""] = {
             "subgroup": inputs["subgroup"][i],
             **{name: _whole(inputs[name][i]) for name in ("e_events", "e_total", "c_events", "c_total")},
         }
     rows = []
     for result in results:
-        arms = data.get(result["study_id"], {})
+        arms = data.get((result["study_id"], result["comparison"]), {})
         estimable = bool(result["estimable"]) and result["estimate"] is not None
         rows.append((_subgroup_name(plan, arms.get("subgroup")), StudyRow(
-            label=result["label"], estimable=estimable,
+            label=study_label(result["label"], result["comparison"]), estimable=estimable,
             **({key: result[key] for key in ("estimate", "ci_low", "ci_high", "te", "se", "weight")}
                if estimable else {}),
             **{key: arms.get(key) for key in ("e_events", "e_total", "c_events", "c_total")},
@@ -238,6 +238,11 @@ def _read_studies(connection: sa.Connection, run_id: int, review_id: int, plan: 
         if study_id not in pooled_ids:
             rows.append((_subgroup_name(plan, value), StudyRow(label=label, estimable=False)))
     return sorted(rows, key=lambda row: row[1].label)
+
+
+def study_label(label: str, comparison: str | None) -> str:
+    """A study's row label: its own, with the comparison of a multi-arm study ("Smith 2020 (10 mg vs placebo)")."""
+    return f"{label} ({comparison})" if comparison else label
 
 
 def _subgroup_name(plan: dict, value: str | None) -> str | None:

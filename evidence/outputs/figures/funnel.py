@@ -71,7 +71,8 @@ def read(connection: sa.Connection, review_id: int, analysis: str, *, model: str
     found = find_analysis(connection, review_id, analysis)
     run = latest_run(connection, review_id)
     rows = connection.execute(sa.text(
-        "SELECT s.label, sr.te, sr.se, sr.estimable FROM study_result sr JOIN study s ON s.id = sr.study_id"
+        "SELECT s.label || CASE WHEN sr.comparison <> '' THEN ' (' || sr.comparison || ')' ELSE '' END,"
+        " sr.te, sr.se, sr.estimable FROM study_result sr JOIN study s ON s.id = sr.study_id"
         " WHERE sr.run_id = :run AND sr.analysis_id = :a ORDER BY s.label"),
         {"run": run, "a": found["id"]}).all()
     pooled = connection.execute(sa.text(

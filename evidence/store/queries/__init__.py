@@ -14,7 +14,7 @@ import sqlalchemy as sa
 # Creation order: a view comes after the views it reads.
 VIEWS = (
     "correction_latest", "arm_current", "arm_attribute_current", "study_current", "dichotomous_current", "contrast_current", "study_inclusion",
-    "analysis_input", "outcome_overview", "record_duplicate", "screening_status", "prisma_flow",
+    "arm_comparison", "analysis_input", "outcome_overview", "record_duplicate", "screening_status", "prisma_flow",
     "latest_result", "latest_cumulative", "analysis_history",
 )
 

@@ -2,6 +2,7 @@
 
 from evidence.store.schema.analyses import (
     Analysis,
+    AnalysisComparison,
     AnalysisRun,
     CumulativeResult,
     PooledResult,
@@ -44,7 +45,7 @@ from evidence.store.schema.studies import (
 )
 
 __all__ = [
-    "Analysis", "AnalysisRun", "Arm", "ArmAttribute", "AttributeDefinition", "CumulativeResult", "Base", "BiasJudgement", "CertaintyAssessment", "CiLevel", "ContinuousData", "GenericEstimate",
+    "Analysis", "AnalysisComparison", "AnalysisRun", "Arm", "ArmAttribute", "AttributeDefinition", "CumulativeResult", "Base", "BiasJudgement", "CertaintyAssessment", "CiLevel", "ContinuousData", "GenericEstimate",
     "ContrastEstimate", "Correction", "DichotomousData", "DuplicateCandidate", "DuplicateLink",
     "EligibilityCriterion", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
     "PooledResult", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evidence.core.vocabulary import FIXED_METHODS, MODEL_CHOICES, MODELS
-from evidence.store.schema.base import Base, Double, Text, created_at_column, fk, id_column, one_of
+from evidence.store.schema.base import Base, Double, Text, added_in, created_at_column, fk, id_column, one_of
 from evidence.store.schema.outcomes import MEASURES
 
 
@@ -45,6 +45,21 @@ class Analysis(Base):
         one_of("model", MODEL_CHOICES),
         sa.CheckConstraint("level > 0 AND level < 1", name="level_range"),
     )
+
+
+class AnalysisComparison(Base):
+    """The arms an analysis compares in one study, where the study has more than one experimental or
+    control arm and the analysis takes only some pairs (comparisons.csv). A study without rows here
+    enters with every experimental arm against every control arm (view arm_comparison)."""
+
+    __tablename__ = "analysis_comparison"
+    id: Mapped[int] = id_column("analysis_comparison")
+    analysis_id: Mapped[int] = fk("analysis.id")
+    study_id: Mapped[int] = fk("study.id", index=False)
+    experimental_arm_id: Mapped[int] = fk("arm.id", index=False)
+    control_arm_id: Mapped[int] = fk("arm.id", index=False)
+    review_update_id: Mapped[int | None] = added_in()
+    __table_args__ = (sa.UniqueConstraint("analysis_id", "experimental_arm_id", "control_arm_id"),)
 
 
 class AnalysisRun(Base):
@@ -140,6 +155,8 @@ class StudyResult(Base):
     run_id: Mapped[int] = fk("analysis_run.id", index=False)
     analysis_id: Mapped[int] = fk("analysis.id", index=False)
     study_id: Mapped[int] = fk("study.id", index=False)
+    # Which of a multi-arm study's comparisons ("10 mg vs placebo"); '' where the study makes one.
+    comparison: Mapped[str] = mapped_column(Text, server_default=sa.text("''"))
     te: Mapped[float | None] = mapped_column(Double)
     se: Mapped[float | None] = mapped_column(Double)
     estimate: Mapped[float | None] = mapped_column(Double)
@@ -148,7 +165,7 @@ class StudyResult(Base):
     weight_fixed: Mapped[float | None] = mapped_column(Double)
     weight_random: Mapped[float | None] = mapped_column(Double)
     estimable: Mapped[bool] = mapped_column(sa.Boolean)
-    __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "study_id"),)
+    __table_args__ = (sa.UniqueConstraint("run_id", "analysis_id", "study_id", "comparison"),)
 
 
 class CumulativeResult(_Estimate, Base):

@@ -135,6 +135,8 @@ class ContinuousData(_Sourced, Base):
     mean: Mapped[float | None] = mapped_column(Double)
     sd: Mapped[float | None] = mapped_column(Double)
     n: Mapped[int | None] = mapped_column(sa.Integer)
+    # Computed rather than printed (an SD from a CI or a standard error, say); NULL where not said.
+    derived: Mapped[bool | None] = mapped_column(sa.Boolean)
     __table_args__ = (
         sa.UniqueConstraint("outcome_id", "arm_id", "variant"),
         sa.CheckConstraint("sd IS NULL OR sd >= 0", name="sd_nonneg"),

@@ -14,6 +14,9 @@ pointing at the arm and field, so no correction moves or is lost.
 An arm gets a label, the trial's own name for it (unique in its study); its role
 (experimental or control) is no longer unique, so a three-arm trial has three
 arms. Existing arms are labelled by their role, the key their rows were loaded by.
+A multi-arm study makes several comparisons in one analysis: study_result keys a
+study's result by its comparison too ('' for a study that makes one), and
+analysis_comparison records the pairs an analysis takes where it takes only some.
 
 DuckDB cannot drop a column or constraint of a referenced table (STACK.md): `arm`
 is rebuilt with its rows and ids, and the two tables that reference it with it
@@ -42,6 +45,7 @@ MOVED = (
 COLUMN_TYPES = {"integer": sa.Integer(), "number": sa.Double(), "percent": sa.Double()}
 REFERENCING_ARM = ("continuous_data", "dichotomous_data")
 # Checks of the old arm table that name moved columns (ck_arm_counts_nonneg is made again without them).
+OLD_KEY, NEW_KEY = "uq_study_result_run_id_analysis_id_study_id", "uq_study_result_run_id_analysis_id_study_id_comparison"
 DROPPED_CHECKS = ("ck_arm_counts_nonneg", "ck_arm_pct_range", "ck_arm_prior_lines_nonneg")
 
 
@@ -93,6 +97,94 @@ def _create_arm_attribute() -> None:
         sa.UniqueConstraint("arm_id", "name", name=op.f("uq_arm_attribute_arm_id_name")),
     )
     op.create_index(op.f("ix_arm_attribute_arm_id"), "arm_attribute", ["arm_id"], unique=False)
+
+
+def _create_analysis_comparison() -> None:
+    op.execute(sa.schema.CreateSequence(sa.Sequence("analysis_comparison_id_seq")))
+    op.create_table(
+        "analysis_comparison",
+        sa.Column("id", sa.Integer(), server_default=sa.text("nextval('analysis_comparison_id_seq')"), nullable=False),
+        sa.Column("analysis_id", sa.Integer(), nullable=False),
+        sa.Column("study_id", sa.Integer(), nullable=False),
+        sa.Column("experimental_arm_id", sa.Integer(), nullable=False),
+        sa.Column("control_arm_id", sa.Integer(), nullable=False),
+        sa.Column("review_update_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["analysis_id"], ["analysis.id"], name=op.f("fk_analysis_comparison_analysis_id_analysis")),
+        sa.ForeignKeyConstraint(["study_id"], ["study.id"], name=op.f("fk_analysis_comparison_study_id_study")),
+        sa.ForeignKeyConstraint(["experimental_arm_id"], ["arm.id"],
+                                name=op.f("fk_analysis_comparison_experimental_arm_id_arm")),
+        sa.ForeignKeyConstraint(["control_arm_id"], ["arm.id"], name=op.f("fk_analysis_comparison_control_arm_id_arm")),
+        sa.ForeignKeyConstraint(["review_update_id"], ["review_update.id"],
+                                name=op.f("fk_analysis_comparison_review_update_id_review_update")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_comparison")),
+        sa.UniqueConstraint("analysis_id", "experimental_arm_id", "control_arm_id",
+                            name=op.f("uq_analysis_comparison_analysis_id_experimental_arm_id_control_arm_id")),
+    )
+    op.create_index(op.f("ix_analysis_comparison_analysis_id"), "analysis_comparison", ["analysis_id"], unique=False)
+
+
+def _study_result(with_comparison: bool) -> None:
+    """study_result with or without the comparison in its key. Nothing references it, so on DuckDB it is
+    rebuilt (DuckDB cannot change a table's unique constraint in place)."""
+    old = ("run_id", "analysis_id", "study_id")
+    new = (*old, "comparison")
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        if with_comparison:
+            op.add_column("study_result", sa.Column("comparison", sa.Text(), server_default=sa.text("''"), nullable=False))
+            op.drop_constraint(op.f(OLD_KEY), "study_result", type_="unique")
+            op.create_unique_constraint(op.f(NEW_KEY), "study_result", list(new))
+        else:
+            op.drop_constraint(op.f(NEW_KEY), "study_result", type_="unique")
+            op.drop_column("study_result", "comparison")
+            op.create_unique_constraint(op.f(OLD_KEY), "study_result", list(old))
+        return
+    values = ("te", "se", "estimate", "ci_low", "ci_high", "weight_fixed", "weight_random", "estimable")
+    columns = [
+        sa.Column("id", sa.Integer(), server_default=sa.text("nextval('study_result_id_seq')"), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("analysis_id", sa.Integer(), nullable=False),
+        sa.Column("study_id", sa.Integer(), nullable=False),
+        *([sa.Column("comparison", sa.Text(), server_default=sa.text("''"), nullable=False)] if with_comparison else []),
+        *[sa.Column(name, sa.Boolean() if name == "estimable" else sa.Double(), nullable=name != "estimable")
+          for name in values],
+    ]
+
+    def create() -> None:
+        op.create_table(
+            "study_result", *columns,
+            sa.ForeignKeyConstraint(["analysis_id"], ["analysis.id"], name=op.f("fk_study_result_analysis_id_analysis")),
+            sa.ForeignKeyConstraint(["run_id"], ["analysis_run.id"], name=op.f("fk_study_result_run_id_analysis_run")),
+            sa.ForeignKeyConstraint(["study_id"], ["study.id"], name=op.f("fk_study_result_study_id_study")),
+            sa.PrimaryKeyConstraint("id", name=op.f("pk_study_result")),
+            sa.UniqueConstraint(*(new if with_comparison else old), name=op.f(NEW_KEY if with_comparison else OLD_KEY)),
+        )
+
+    keep = ", ".join(["id", "run_id", "analysis_id", "study_id", *(["''"] if with_comparison else []), *values])
+    rebuild_table(op, "study_result", f"SELECT {keep} FROM study_result", create)
+
+
+def _drop_continuous_derived() -> None:
+    """Drop continuous_data.derived; DuckDB cannot drop a column of an indexed table, so the table is made
+    again from its own catalogue definition without it."""
+    bind = op.get_bind()
+    if bind.dialect.name != "duckdb":
+        op.drop_column("continuous_data", "derived")
+        return
+    definition = bind.execute(sa.text("SELECT sql FROM duckdb_tables() WHERE table_name = 'continuous_data'")).scalar_one()
+    indexes = list(bind.execute(sa.text("SELECT sql FROM duckdb_indexes() WHERE table_name = 'continuous_data'")).scalars())
+    columns = [name for name in bind.execute(sa.text(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'continuous_data'"
+        " ORDER BY ordinal_position")).scalars() if name != "derived"]
+    without = definition.replace(", derived BOOLEAN", "")
+    assert without != definition, "continuous_data's definition no longer names its derived column as expected"
+
+    def create() -> None:
+        op.execute(without)
+        for statement in indexes:
+            op.execute(statement)
+
+    rebuild_table(op, "continuous_data", f"SELECT {', '.join(columns)} FROM continuous_data", create)
 
 
 def _create_arm(with_label: bool) -> None:
@@ -172,6 +264,10 @@ def upgrade() -> None:
                                    "(randomised_n IS NULL OR randomised_n >= 0) AND (safety_n IS NULL OR safety_n >= 0)")
         op.create_unique_constraint(op.f("uq_arm_study_id_label"), "arm", ["study_id", "label"])
     _create_arm_attribute()
+    _create_analysis_comparison()
+    # continuous.csv says whether a mean or SD was computed rather than printed, as dichotomous.csv does.
+    op.add_column("continuous_data", sa.Column("derived", sa.Boolean(), nullable=True))
+    _study_result(with_comparison=True)
     if moved:
         bind.execute(sa.text("INSERT INTO arm_attribute (arm_id, name, value, source, review_update_id)"
                              " VALUES (:arm, :name, :value, :source, :update)"), moved)
@@ -189,6 +285,13 @@ def downgrade() -> None:
     if crowded or others:
         raise RuntimeError("cannot go below revision 0009: the store has studies with several arms of one role"
                            " or arm attributes other than the five columns it would go back to")
+    several = bind.execute(sa.text("SELECT COUNT(*) FROM study_result WHERE comparison <> ''")).scalar()
+    if several:
+        raise RuntimeError("cannot go below revision 0009: the store has results of multi-arm comparisons")
+    _study_result(with_comparison=False)
+    _drop_continuous_derived()
+    op.drop_table("analysis_comparison")
+    op.execute(sa.schema.DropSequence(sa.Sequence("analysis_comparison_id_seq")))
     op.execute("CREATE TEMPORARY TABLE moved_values AS SELECT arm_id, name, value FROM arm_attribute")
     op.drop_table("arm_attribute")
     op.execute(sa.schema.DropSequence(sa.Sequence("arm_attribute_id_seq")))
