@@ -352,3 +352,139 @@ def test_json_shape():
     assert out["domains"] == dict.fromkeys(rob2.DOMAINS, LOW) and out["overall"] == LOW
     assert out["why"]["D2"].startswith("effect of assignment: part 1: 2.1 N -> 2.2 N: Low")
     assert json.loads(json.dumps(out)) == out
+
+
+# --- the CSV (evidence.formats.rob2_csv) -------------------------------------------------------------
+
+HEADER = "result,domain,question,answer"
+LOW_ROWS = [f"{domain},{number},{answer}" for domain, given in ALL_LOW.items() for number, answer in given.items()]
+
+
+def _csv(tmp_path, *lines: str, header: str = HEADER, name: str = "rob.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def _rows(result: str, *, but: dict[tuple[str, str], str] | None = None, drop: tuple[str, ...] = ()) -> list[str]:
+    """A result's rows with every domain Low; `but` changes or adds answers, `drop` leaves domains out."""
+    answers = {(d, q): a for d, given in ALL_LOW.items() for q, a in given.items() if d not in drop}
+    answers.update(but or {})
+    return [f"{result},{d},{q},{a}" for (d, q), a in answers.items()]
+
+
+def test_a_file_of_two_results_in_file_order(tmp_path):
+    from evidence.formats.rob2_csv import rob2_csv
+
+    path = _csv(tmp_path, *_rows("B"), *_rows("A", but={("D4", "4.1"): "Yes"}))
+    results = rob2_csv(path)
+    assert [r.result for r in results] == ["B", "A"]
+    assert [r.overall for r in results] == [LOW, HIGH] and results[1].overall_why == "High in D4"
+
+
+def test_long_forms_any_case_and_the_adhering_variant(tmp_path):
+    from evidence.formats.rob2_csv import rob2_csv
+
+    rows = [row for row in _rows("A", drop=("D2",))]
+    d2 = ["A,d2,2.1,probably NO,", "A,D2,2.2,No,Adhering", "A,D2,2.4,not applicable,", "A,D2,2.5,Probably yes,",
+          "A,D2,2.6,no information,ADHERING"]
+    path = _csv(tmp_path, *[r + "," for r in rows], *d2, header=HEADER + ",variant")
+    (result,) = rob2_csv(path)
+    assert result.variant == "adhering"
+    # 2.5 PY (non-adherence that could matter) sends the adhering algorithm to 2.6, NI there: High.
+    assert result.domains["D2"].why() == "2.1 PN -> 2.2 N -> 2.4 NA -> 2.5 PY -> 2.6 NI: High"
+    assert result.as_json()["why"]["D2"].startswith("effect of adhering: ")
+
+
+def test_direction_is_read_past(tmp_path):
+    from evidence.formats.rob2_csv import rob2_csv
+
+    path = _csv(tmp_path, *[row + ",favours experimental" for row in _rows("A")], header=HEADER + ",direction")
+    assert rob2_csv(path)[0].overall == LOW
+
+
+def _refused(path, message: str):
+    from evidence.formats.rob2_csv import rob2_csv
+
+    with pytest.raises(InputError) as caught:
+        rob2_csv(path)
+    text = str(caught.value)
+    assert "\n" not in text
+    assert text == message.format(path=path)
+
+
+@pytest.mark.parametrize("row, message", [
+    ("A,D6,6.1,Y", "{path}: row 2: field 'domain': 'D6' is not a domain of RoB 2 (D1, D2, D3, D4, D5)"),
+    ("A,D1,2.1,Y", "{path}: row 2: field 'question': question '2.1' is not in D1: its questions are 1.1, 1.2, 1.3"),
+    ("A,D1,1.1,maybe", "{path}: row 2: field 'answer': 'maybe' is not one of Y, PY, PN, N, NI, NA (or Yes, Probably yes,"
+                       " Probably no, No, No information, Not applicable)"),
+    ("A,D1,1.1,", "{path}: row 2: field 'answer': is empty but required"),
+    (",D1,1.1,Y", "{path}: row 2: field 'result': is empty but required"),
+    ("A,D1,1.1,NA", "{path}: row 2: field 'answer': NA is not an answer to 1.1, which the tool always asks (answer Y,"
+                    " PY, PN, N or NI)"),
+    ("A,D3,3.2,NI", "{path}: row 2: field 'answer': NI is not an answer the tool offers for 3.2 (answer Y, PY, PN, N"
+                    " or NA)"),
+])
+def test_a_bad_cell_is_one_line_naming_file_row_and_field(tmp_path, row, message):
+    _refused(_csv(tmp_path, row, *_rows("A")), message)
+
+
+def test_the_same_question_twice_is_refused(tmp_path):
+    path = _csv(tmp_path, *_rows("A"), "A,D1,1.2,N")
+    _refused(path, "{path}: row 15: field 'question': 1.2 of result 'A' is answered twice (rows 3 and 15)")
+
+
+def test_a_variant_is_one_of_two_and_one_for_a_results_d2(tmp_path):
+    header = HEADER + ",variant"
+    rows = [row + "," for row in _rows("A")]
+    _refused(_csv(tmp_path, "A,D2,2.1,N,per-protocol", *rows, header=header),
+             "{path}: row 2: field 'variant': 'per-protocol' is not one of assignment, adhering")
+    _refused(_csv(tmp_path, "A,D2,2.1,N,adhering", "A,D2,2.2,N,assignment", *rows[3:], header=header),
+             "{path}: row 3: field 'variant': 'assignment', but row 2 says 'adhering' for result 'A': its D2 answers"
+             " are for one effect of interest")
+
+
+def test_a_question_of_the_other_variant_is_refused(tmp_path):
+    # The adhering variant numbers its questions 2.1 to 2.6: there is no 2.7.
+    rows = [row + ",adhering" for row in _rows("A", but={("D2", "2.7"): "N"})]
+    _refused(_csv(tmp_path, *rows, header=HEADER + ",variant"),
+             "{path}: row 15: field 'question': question '2.7' is not in D2 (effect of adhering): its questions are 2.1,"
+             " 2.2, 2.3, 2.4, 2.5, 2.6")
+
+
+def test_a_missing_answer_names_result_domain_and_question(tmp_path):
+    path = _csv(tmp_path, *_rows("Smith 2019", but={("D4", "4.3"): "Y"}))
+    _refused(path, "{path}: result 'Smith 2019', D4, question 4.4: no answer, but the algorithm needs one (it comes"
+                   " after 4.1 N, 4.2 N, 4.3 Y)")
+    _refused(_csv(tmp_path, *_rows("A", drop=("D5",))),
+             "{path}: result 'A', D5, question 5.1: no answer, but the algorithm needs one (it starts there)")
+
+
+def test_na_where_the_algorithm_needs_an_answer_names_the_row(tmp_path):
+    path = _csv(tmp_path, *_rows("A", but={("D3", "3.1"): "N", ("D3", "3.2"): "NA"}))
+    _refused(path, "{path}: row 15: field 'answer': result 'A', D3, question 3.2: NA, but the algorithm reaches it"
+                   " after 3.1 N (the tool asks it when 3.1 is N/PN/NI); answer Y, PY, PN, N or NI")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "{path}: is empty: it needs a header row with result, domain, question, answer, variant, direction"),
+    (HEADER + "\n", "{path}: has a header but no answers"),
+    ("result,domain,question\nA,D1,1.1\n", "{path}: row 1: missing column(s) answer"),
+    (HEADER + ",note\nA,D1,1.1,Y,x\n", "{path}: row 1: unknown column(s) note (expected result, domain, question,"
+                                        " answer, variant, direction)"),
+])
+def test_a_bad_file_is_one_line(tmp_path, content, message):
+    path = tmp_path / "rob.csv"
+    path.write_text(content, encoding="utf-8")
+    _refused(path, message)
+
+
+def test_a_file_that_is_not_utf8_or_not_there(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes((HEADER + "\nSchäfer,D1,1.1,Y\n").encode("latin-1"))
+    from evidence.formats.rob2_csv import rob2_csv
+
+    with pytest.raises(InputError, match=r"latin\.csv: row \d: .*'utf-8' codec can't decode"):
+        rob2_csv(path)
+    with pytest.raises(InputError, match=r"absent\.csv: cannot be read: No such file or directory"):
+        rob2_csv(tmp_path / "absent.csv")
