@@ -129,6 +129,17 @@ def test_meta_json(tmp_path):
     assert "IMROZ" in evidence("meta", str(data), "--measure", "HR").stdout
 
 
+def test_rob_rob2(tmp_path):
+    # D1 only concealment NI and a baseline imbalance (High), the other domains at their shortest Low paths.
+    answers = {"1.2": "NI", "1.3": "Y", "2.1": "N", "2.2": "N", "2.6": "Y", "3.1": "Y", "4.1": "N", "4.2": "N",
+               "4.3": "N", "5.1": "Y", "5.2": "N", "5.3": "N"}
+    data = tmp_path / "rob.csv"
+    data.write_text("result,domain,question,answer\n" + "".join(f"T1,D{q[0]},{q},{a}\n" for q, a in answers.items()))
+    out = json.loads(evidence("rob", "rob2", str(data), "--json").stdout)
+    assert out[0]["domains"]["D1"] == "High" and out[0]["overall"] == "High"
+    assert "1.2 NI -> 1.3 Y" in evidence("rob", "rob2", str(data)).stdout
+
+
 @pytest.mark.slow  # the whole main job, twice
 def test_demo_runs_the_main_job(tmp_path):
     result = evidence("demo", cwd=tmp_path)

@@ -488,3 +488,54 @@ def test_a_file_that_is_not_utf8_or_not_there(tmp_path):
         rob2_csv(path)
     with pytest.raises(InputError, match=r"absent\.csv: cannot be read: No such file or directory"):
         rob2_csv(tmp_path / "absent.csv")
+
+
+# --- the command: `evidence rob rob2 FILE.csv [--json]` -------------------------------------------------
+
+def test_cli_json(tmp_path):
+    from evidence.testing.cli import run
+
+    rows = _rows("Smith 2019 PFS", but={("D1", "1.2"): "NI", ("D1", "1.3"): "PY"}) + _rows("Jones 2020 OS")
+    result = run("rob", "rob2", str(_csv(tmp_path, *rows)), "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert [{key: item[key] for key in ("result", "domains", "overall")} for item in out] == [
+        {"result": "Smith 2019 PFS", "domains": {"D1": HIGH, "D2": LOW, "D3": LOW, "D4": LOW, "D5": LOW},
+         "overall": HIGH},
+        {"result": "Jones 2020 OS", "domains": dict.fromkeys(rob2.DOMAINS, LOW), "overall": LOW},
+    ]
+    assert out[0]["why"]["D1"] == "1.2 NI -> 1.3 PY: High" and out[0]["why"]["overall"] == "High in D1"
+
+
+def test_cli_text_shows_each_proposal_and_why(tmp_path):
+    from evidence.testing.cli import run
+
+    rows = _rows("A", but={("D3", "3.1"): "N", ("D3", "3.2"): "N", ("D3", "3.3"): "Y", ("D3", "3.4"): "N",
+                           ("D5", "5.1"): "NI"})
+    result = run("rob", "rob2", str(_csv(tmp_path, *rows)))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "result A (D2: effect of assignment)"
+    assert lines[1].split() == ["domain", "proposed", "why"]
+    by_domain = {line.split()[0]: line for line in lines[3:]}
+    assert "Some concerns" in by_domain["D3"] and by_domain["D3"].endswith("3.1 N -> 3.2 N -> 3.3 Y -> 3.4 N")
+    assert by_domain["D2"].endswith("part 1: 2.1 N -> 2.2 N: Low; part 2: 2.6 Y: Low")
+    assert by_domain["overall"].split()[1:3] == ["Some", "concerns"]
+    assert "Some concerns in D3, D5 and no domain High" in by_domain["overall"]
+
+
+def test_cli_lists_answers_the_algorithm_did_not_need(tmp_path):
+    from evidence.testing.cli import run
+
+    result = run("rob", "rob2", str(_csv(tmp_path, *_rows("A", but={("D4", "4.4"): "Y"}))))
+    assert result.stdout.splitlines()[-1] == "answered but not needed by the algorithm: D4 4.4 Y"
+
+
+def test_cli_refusal_is_one_line_and_exit_2(tmp_path):
+    from evidence.testing.cli import run
+
+    path = _csv(tmp_path, *_rows("A", but={("D2", "2.1"): "Y"}))
+    result = run("rob", "rob2", str(path), "--json")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"error: {path}: result 'A', D2, question 2.3: no answer, but the algorithm needs one"
+                             " (it comes after 2.1 Y)\n")

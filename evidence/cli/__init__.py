@@ -28,6 +28,7 @@ from evidence.cli.common import State, echo_json, open_store  # noqa: E402  (Typ
 from evidence.cli.plot import plot_app  # noqa: E402  (Typer only)
 from evidence.cli.records import dedup_app, import_app  # noqa: E402  (Typer only)
 from evidence.cli.rm5 import rm5_app  # noqa: E402  (Typer only)
+from evidence.cli.rob import rob_app  # noqa: E402  (Typer only)
 from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
 from evidence.cli.tsa import tsa_app  # noqa: E402  (Typer only)
 
@@ -38,6 +39,7 @@ app.add_typer(screen_app, name="screen")
 app.add_typer(tsa_app, name="tsa")
 app.add_typer(rm5_app, name="rm5")
 app.add_typer(plot_app, name="plot")
+app.add_typer(rob_app, name="rob")
 
 
 @app.callback()

@@ -309,12 +309,18 @@ class DomainJudgement:
     parts: tuple[Part, ...]
     unused: tuple[tuple[str, str], ...] = ()
 
+    def path(self) -> str:
+        """The answers that led to the proposal: '1.2 Y -> 1.1 PY -> 1.3 N'; with two parts (D2, effect
+        of assignment) each part and where it led."""
+        if len(self.parts) == 1:
+            return " -> ".join(f"{q} {a}" for q, a in self.parts[0].steps)
+        return "; ".join(f"part {n}: {part.why()}" for n, part in enumerate(self.parts, 1))
+
     def why(self) -> str:
         """'1.2 Y -> 1.1 PY -> 1.3 N: Low'; D2 (assignment) names its two parts and takes the worse."""
         if len(self.parts) == 1:
             return self.parts[0].why()
-        walked = "; ".join(f"part {n}: {part.why()}" for n, part in enumerate(self.parts, 1))
-        return f"{walked}; the worse of the parts: {self.proposed}"
+        return f"{self.path()}; the worse of the parts: {self.proposed}"
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,23 @@ def format_meta(result: dict) -> str:
     return "\n".join(lines)
 
 
+def format_rob2(results) -> str:
+    """`evidence rob rob2` as text: a block per result (evidence.core.rob2.Rob2Result), each domain's
+    proposal with the answers that led to it, the overall proposal and why, and answers not needed."""
+    from evidence.core.rob2 import DOMAIN_NAMES, VARIANT_NAMES
+
+    blocks = []
+    for r in results:
+        rows = [[f"{domain} {DOMAIN_NAMES[domain]}", j.proposed, j.path()] for domain, j in r.domains.items()]
+        rows.append(["overall", r.overall, r.overall_why])
+        lines = [f"result {r.result} (D2: {VARIANT_NAMES[r.variant]})", table(["domain", "proposed", "why"], rows)]
+        unused = [f"{domain} {q} {a}" for domain, j in r.domains.items() for q, a in j.unused]
+        if unused:
+            lines.append("answered but not needed by the algorithm: " + ", ".join(unused))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 def format_diff(first: int, last: int, diffs) -> str:
     """`evidence diff` as text: one line per analysis with what changed and why."""
     lines = [f"runs {first} -> {last}"]
