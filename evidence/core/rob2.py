@@ -353,9 +353,9 @@ def overall(proposed: Mapping[str, str]) -> tuple[str, str]:
         return LOW, "every domain Low"
     if worst == HIGH:
         return HIGH, f"High in {', '.join(named)}"
-    reason = f"Some concerns in {', '.join(named)} and no domain High"
+    reason = f"Some concerns in {', '.join(named)}, no domain High"
     if len(named) > 1:
-        reason += " (the assessor may judge several Some concerns High, with a reason)"
+        reason += " (the assessor may judge this High, with a reason)"
     return SOME_CONCERNS, reason
 
 
