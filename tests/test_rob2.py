@@ -479,6 +479,30 @@ def test_a_bad_file_is_one_line(tmp_path, content, message):
     _refused(path, message)
 
 
+CELLS = st.one_of(st.sampled_from(["", " ", "NA", "na", "N/A", "Yes", "D0", "d2", "2.10", "1.2 ", "Y,PY", '"', "\n",
+                                   "\x00", "adhering", "ＹＥＳ", "1e3", "Probably  no"]), st.text(max_size=8))
+
+
+@settings(max_examples=examples())
+@given(row=st.integers(0, 20), column=st.integers(0, 4), value=CELLS)
+def test_any_cell_gives_proposals_or_one_line_naming_the_file(tmp_path_factory, row, column, value):
+    import csv
+
+    from evidence.formats.rob2_csv import rob2_csv
+
+    table = [HEADER.split(",") + ["variant"], *[line.split(",") + [""] for line in _rows("A") + _rows("B")]]
+    table[1 + row % (len(table) - 1)][column] = value
+    path = tmp_path_factory.mktemp("fuzz") / "rob.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(table)
+    try:
+        results = rob2_csv(path)
+    except InputError as error:
+        assert str(error).startswith(str(path)) and "\n" not in str(error)
+        return
+    assert all(r.overall in rob2.JUDGEMENTS for r in results)
+
+
 def test_a_file_that_is_not_utf8_or_not_there(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes((HEADER + "\nSchäfer,D1,1.1,Y\n").encode("latin-1"))
