@@ -42,11 +42,15 @@ def format_flow(flow) -> str:
     lines = [f"PRISMA 2020 flow of {flow.review!r} (update {flow.update_number}, from {'records' if flow.from_records else 'reported counts'})"]
     width = max(len(k) for k in flow.counts)
     for name, value in flow.counts.items():
+        if value is None and name.endswith("_awaiting"):
+            continue  # a flow from reported counts: nothing awaits in the store
         lines.append(f"  {name.ljust(width)}  {'' if value is None else value}")
     if flow.database_specific_results:
         lines.append("  per database: " + "; ".join(f"{d} {n}" for d, n in flow.database_specific_results))
     if flow.dbr_excluded_reasons:
         lines.append("  full-text exclusions: " + "; ".join(f"{r} {n}" for r, n in flow.dbr_excluded_reasons))
+    if flow.awaiting:
+        lines.append(f"  awaiting a decision (in no box until decided): {flow.awaiting}")
     lines.append("checks:")
     if not flow.checks:
         lines.append("  (too few boxes known to check any identity)")
