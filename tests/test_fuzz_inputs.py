@@ -21,8 +21,8 @@ from evidence.errors import EvidenceError
 from evidence.jobs.example import write_exports
 from evidence.store import database as db
 from evidence.workflows.load import load_seed
+from evidence.workflows.protocol import create_review
 from evidence.workflows.records import import_records
-from evidence.workflows.reviews import create_review
 from evidence.workflows.screening import export_sheet, import_sheet
 
 from .conftest import SEED, SHARED, UPDATE_1, examples, snapshot

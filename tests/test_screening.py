@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from evidence.core.agreement import cohen_kappa
 from evidence.errors import InputError, NotFoundError
 from evidence.store import schema
-from evidence.workflows.reviews import create_review, list_reviews
+from evidence.workflows.protocol import ProtocolChanges, create_review
+from evidence.workflows.reviews import list_reviews
 from evidence.workflows.screening import (
     agreement,
     conflicts,
@@ -24,8 +25,9 @@ from evidence.workflows.screening import (
 
 @pytest.fixture
 def records(engine):
-    """A review with six records from one search; returns their ids."""
-    create_review(engine, "screening-demo", "Screening demo")
+    """A singly screened review with six records from one search; returns their ids."""
+    create_review(engine, "screening-demo", "Screening demo",
+                  ProtocolChanges(screening={"title_abstract": "single", "full_text": "single"}))
     with engine.begin() as c:
         update = c.execute(sa.select(schema.ReviewUpdate.id)).scalar_one()
         search = c.execute(sa.insert(schema.Search).values(review_update_id=update, database="PubMed")

@@ -61,6 +61,35 @@ def format_flow(flow) -> str:
     return "\n".join(lines)
 
 
+def format_events(events) -> str:
+    """`evidence history`: one line per event (when, what, value, and its details)."""
+    lines = []
+    for e in events:
+        details = ", ".join(f"{k} {v}" for k, v in e.detail.items() if v is not None)
+        lines.append(f"{e.when or '-'}  {e.what:<10} {e.value}" + (f"  ({details})" if details else ""))
+    return "\n".join(lines)
+
+
+def format_protocol(protocol) -> str:
+    """`evidence review show`: the protocol, then the history of its edits."""
+    from evidence.core.vocabulary import ELIGIBILITY_KINDS
+
+    stages = {"title_abstract": "title/abstract", "full_text": "full text"}
+    criteria = sorted(protocol.criteria, key=lambda criterion: ELIGIBILITY_KINDS.index(criterion[0]))
+    rows = [("question", protocol.question), *criteria, ("risk-of-bias tool", protocol.bias_tool),
+            ("model rule", protocol.model_rule), ("alpha", protocol.alpha),
+            ("screening", ", ".join(f"{stages[stage]} {mode}" for stage, mode in protocol.screening.items()))]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"review {protocol.review!r}: {protocol.title}"]
+    lines += [f"  {name.ljust(width)}  {'' if value is None else _cell(value)}" for name, value in rows]
+    lines.append("  full-text exclusion reasons:" + ("" if protocol.exclusion_reasons else " none declared"))
+    lines += [f"    - {reason}" for reason in protocol.exclusion_reasons]
+    lines.append(f"history: {len(protocol.history)} edit(s)" + (":" if protocol.history else ""))
+    if protocol.history:
+        lines.append(_indent(format_events(protocol.history)))
+    return "\n".join(lines)
+
+
 def _ci(estimate, low, high) -> str:
     if estimate is None:
         return "-"

@@ -39,6 +39,35 @@ def _check(stage: str, decision: str, reviewer: str, role: str) -> None:
         raise InputError("a decision needs the reviewer who made it")
 
 
+def exclusion_reasons(connection: sa.Connection, review_id: int) -> list[str]:
+    """The review's declared full-text exclusion reasons, in the order they were declared."""
+    return list(connection.execute(sa.select(schema.ExclusionReason.reason).where(
+        schema.ExclusionReason.review_id == review_id).order_by(schema.ExclusionReason.position)).scalars())
+
+
+def reason_key(reason: str) -> str:
+    """What makes two spellings of an exclusion reason the same reason: case and spacing aside."""
+    return " ".join(reason.split()).casefold()
+
+
+_STRANDED = (
+    "SELECT DISTINCT d.record_id FROM screening_decision d JOIN record rec ON rec.id = d.record_id"
+    " JOIN search se ON se.id = rec.search_id JOIN review_update u ON u.id = se.review_update_id"
+    " LEFT JOIN screening_status ta ON ta.record_id = d.record_id AND ta.stage = 'title_abstract'"
+    " WHERE d.stage = 'full_text' AND {where}"
+    " AND (ta.final_decision IS NULL OR ta.final_decision NOT IN ('include', 'maybe')) ORDER BY d.record_id"
+)
+_ONE_RECORD, _ONE_REVIEW = "rec.id = :record", "u.review_id = :review"
+
+
+def stranded_full_text(connection: sa.Connection, *, review_id: int | None = None,
+                       record_id: int | None = None) -> list[int]:
+    """Records (of a review, or the one record) with full-text decisions that title/abstract no longer lets
+    through: what a write must never leave behind (checked after it, inside its transaction)."""
+    where, params = (_ONE_RECORD, {"record": record_id}) if record_id is not None else (_ONE_REVIEW, {"review": review_id})
+    return list(connection.execute(sa.text(_STRANDED.format(where=where)), params).scalars())
+
+
 def record_decision(
     engine: sa.Engine, record_id: int, stage: str, reviewer: str, decision: str, reason: str | None = None,
     role: str = "screener",
