@@ -100,25 +100,11 @@ def test_later_style_migration_keeps_every_row(store_url):
     engine.dispose()
 
 
-@pytest.mark.slow  # every migration from the first, on a loaded store
-def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_first_update(store_url):
-    """A store populated under the first migration (before updates existed) upgraded to head keeps every row.
-
-    The rows that 0003 dates get the review's first update; the views come back.
-    """
+def upgraded_keeping_every_row(store_url: str, revision: str, statements: list[str]) -> tuple[sa.Engine, dict]:
+    """A store populated by `statements` at `revision`, upgraded to head: every row of every table it had is
+    still there, column for column. Returns the engine and those rows, by table."""
     engine = db.create_engine(store_url, must_exist=False)
-    db.upgrade(engine, "0001")
-    statements = [
-        "INSERT INTO review (id, slug, title) VALUES (1, 'r', 'R')",
-        "INSERT INTO review_update (id, review_id, number, label) VALUES (1, 1, 0, 'original review')",
-        "INSERT INTO study (id, review_id, label, status) VALUES (1, 1, 'A', 'included')",
-        "INSERT INTO report (id, study_id, label, kind) VALUES (1, 1, 'A 2020', 'journal')",
-        "INSERT INTO arm (id, study_id, role, randomised_n) VALUES (1, 1, 'experimental', 10), (2, 1, 'control', 11)",
-        "INSERT INTO outcome (id, review_id, name, kind, measure) VALUES (1, 1, 'death', 'dichotomous', 'RR')",
-        "INSERT INTO dichotomous_data (id, outcome_id, arm_id, variant, events, total) VALUES (1, 1, 1, 'primary', 2, 10), (2, 1, 2, 'primary', 4, 11)",
-        "INSERT INTO correction (id, review_id, table_name, row_id, field, printed, corrected, reason) VALUES (1, 1, 'arm', 1, 'randomised_n', '10', '12', 'misprint')",
-        "INSERT INTO analysis (id, review_id, outcome_id, name, measure, method) VALUES (1, 1, 1, 'death', 'RR', 'MH')",
-    ]
+    db.upgrade(engine, revision)
     with engine.begin() as connection:
         for statement in statements:
             connection.execute(sa.text(statement))
@@ -136,6 +122,27 @@ def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_
     assert db.current_revision(engine) == "0008"
     for table, found in before.items():
         assert rows(table) == found, table
+    return engine, before
+
+
+@pytest.mark.slow  # every migration from the first, on a loaded store
+def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_first_update(store_url):
+    """A store populated under the first migration (before updates existed) upgraded to head keeps every row.
+
+    The rows that 0003 dates get the review's first update; the views come back.
+    """
+    statements = [
+        "INSERT INTO review (id, slug, title) VALUES (1, 'r', 'R')",
+        "INSERT INTO review_update (id, review_id, number, label) VALUES (1, 1, 0, 'original review')",
+        "INSERT INTO study (id, review_id, label, status) VALUES (1, 1, 'A', 'included')",
+        "INSERT INTO report (id, study_id, label, kind) VALUES (1, 1, 'A 2020', 'journal')",
+        "INSERT INTO arm (id, study_id, role, randomised_n) VALUES (1, 1, 'experimental', 10), (2, 1, 'control', 11)",
+        "INSERT INTO outcome (id, review_id, name, kind, measure) VALUES (1, 1, 'death', 'dichotomous', 'RR')",
+        "INSERT INTO dichotomous_data (id, outcome_id, arm_id, variant, events, total) VALUES (1, 1, 1, 'primary', 2, 10), (2, 1, 2, 'primary', 4, 11)",
+        "INSERT INTO correction (id, review_id, table_name, row_id, field, printed, corrected, reason) VALUES (1, 1, 'arm', 1, 'randomised_n', '10', '12', 'misprint')",
+        "INSERT INTO analysis (id, review_id, outcome_id, name, measure, method) VALUES (1, 1, 1, 'death', 'RR', 'MH')",
+    ]
+    engine, before = upgraded_keeping_every_row(store_url, "0001", statements)
     with engine.connect() as connection:
         for table in ("study", "report", "correction", "dichotomous_data"):
             assert connection.execute(sa.text(f"SELECT review_update_id FROM {table}")).scalars().all() == [1] * len(before[table])
@@ -147,8 +154,6 @@ def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_
 def test_the_protocol_migration_keeps_every_row_and_screens_old_reviews_singly(store_url):
     """A store populated under 0007 (a review with criteria, records, decisions) upgraded to 0008 keeps every
     row; its review's screening modes are NULL, which means single: one screener's decision still decides."""
-    engine = db.create_engine(store_url, must_exist=False)
-    db.upgrade(engine, "0007")
     statements = [
         "INSERT INTO review (id, slug, title, question, bias_tool) VALUES (1, 'r', 'R', 'Does A work?', 'RoB 1')",
         "INSERT INTO review_update (id, review_id, number, label) VALUES (1, 1, 0, 'original review')",
@@ -159,22 +164,8 @@ def test_the_protocol_migration_keeps_every_row_and_screens_old_reviews_singly(s
         " (1, 1, 'title_abstract', 'ann', 'include', 'screener'), (2, 2, 'title_abstract', 'ann', 'exclude', 'screener'),"
         " (3, 1, 'full_text', 'ann', 'exclude', 'screener')",
     ]
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.execute(sa.text(statement))
-    old_tables = [t for t in schema.metadata.tables if sa.inspect(engine).has_table(t)]
-    old_columns = {table: [c["name"] for c in sa.inspect(engine).get_columns(table)] for table in old_tables}
-
-    def rows(table):
-        with engine.connect() as connection:
-            return sorted(map(tuple, connection.execute(sa.text(f"SELECT {', '.join(old_columns[table])} FROM {table}"))), key=repr)
-
-    before = {table: rows(table) for table in old_tables}
-    assert "exclusion_reason" not in before and "protocol_edit" not in before
-    db.upgrade(engine)
-    assert db.current_revision(engine) == "0008"
-    for table, found in before.items():
-        assert rows(table) == found, table
+    engine, before = upgraded_keeping_every_row(store_url, "0007", statements)
+    assert "exclusion_reason" not in before and "protocol_edit" not in before and len(before["screening_decision"]) == 3
     with engine.connect() as connection:
         assert connection.execute(sa.text(
             "SELECT screening_title_abstract, screening_full_text FROM review")).all() == [(None, None)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from evidence.store import schema
@@ -39,24 +41,31 @@ def test_every_identity_of_a_full_flow():
     assert len(checks) == 5 and all(c.holds for c in checks)
 
 
+def review_with_records(c: sa.Connection, records: int, **review) -> tuple[int, list[int], Callable]:
+    """A review "demo" (columns `review`) with `records` records of one search, written directly: (its update's
+    id, the record ids, decide(record index, stage, reviewer, decision, role, reason))."""
+    review_id = c.execute(sa.insert(schema.Review).values(slug="demo", title="t", **review).returning(schema.Review.id)).scalar()
+    update = c.execute(sa.insert(schema.ReviewUpdate).values(review_id=review_id, number=0).returning(schema.ReviewUpdate.id)).scalar()
+    search = c.execute(sa.insert(schema.Search).values(review_update_id=update, database="PubMed").returning(schema.Search.id)).scalar()
+    ids = [c.execute(sa.insert(schema.Record).values(search_id=search, source_key=str(i)).returning(schema.Record.id)).scalar()
+           for i in range(records)]
+
+    def decide(record, stage, reviewer, decision, role="screener", reason=None):
+        c.execute(sa.insert(schema.ScreeningDecision).values(
+            record_id=ids[record], stage=stage, reviewer=reviewer, decision=decision, role=role, reason=reason))
+
+    return update, ids, decide
+
+
 def test_record_level_counts_replace_reported_ones(engine):
     """Records, duplicate links, dual screening and retrieval, where they exist, feed the same view."""
     with engine.begin() as c:
-        review = c.execute(sa.insert(schema.Review).values(slug="demo", title="t").returning(schema.Review.id)).scalar()
-        update = c.execute(sa.insert(schema.ReviewUpdate).values(review_id=review, number=0).returning(schema.ReviewUpdate.id)).scalar()
+        update, ids, decide = review_with_records(c, 7)
         c.execute(sa.insert(schema.ReportedFlowCount).values(review_update_id=update, stage="database_results", count=999))
-        search = c.execute(sa.insert(schema.Search).values(review_update_id=update, database="PubMed").returning(schema.Search.id)).scalar()
-        ids = [c.execute(sa.insert(schema.Record).values(search_id=search, source_key=str(i)).returning(schema.Record.id)).scalar()
-               for i in range(7)]
         # Record 6 duplicates record 0; record 1 was linked too, then the link was undone.
         for record, action in ((ids[6], "link"), (ids[1], "link"), (ids[1], "unlink")):
             c.execute(sa.insert(schema.DuplicateLink).values(
                 record_id=record, other_record_id=ids[0], action=action, method="manual", decided_by="a"))
-
-        def decide(record, stage, reviewer, decision, role="screener", reason=None):
-            c.execute(sa.insert(schema.ScreeningDecision).values(
-                record_id=ids[record], stage=stage, reviewer=reviewer, decision=decision, role=role, reason=reason))
-
         for reviewer in ("a", "b"):
             decide(0, "title_abstract", reviewer, "include")
             decide(1, "title_abstract", reviewer, "exclude")
@@ -83,17 +92,7 @@ def test_under_dual_screening_only_decided_records_are_counted_and_the_rest_awai
     """Dual screening at title/abstract, single at full text: a record one screener decided awaits the second,
     a conflict awaits a resolver; the boxes count decided records and the identities subtract the awaiting."""
     with engine.begin() as c:
-        review = c.execute(sa.insert(schema.Review).values(slug="demo", title="t", screening_title_abstract="dual",
-                                                           screening_full_text="single").returning(schema.Review.id)).scalar()
-        update = c.execute(sa.insert(schema.ReviewUpdate).values(review_id=review, number=0).returning(schema.ReviewUpdate.id)).scalar()
-        search = c.execute(sa.insert(schema.Search).values(review_update_id=update, database="PubMed").returning(schema.Search.id)).scalar()
-        ids = [c.execute(sa.insert(schema.Record).values(search_id=search, source_key=str(i)).returning(schema.Record.id)).scalar()
-               for i in range(6)]
-
-        def decide(record, stage, reviewer, decision, role="screener", reason=None):
-            c.execute(sa.insert(schema.ScreeningDecision).values(
-                record_id=ids[record], stage=stage, reviewer=reviewer, decision=decision, role=role, reason=reason))
-
+        _, ids, decide = review_with_records(c, 6, screening_title_abstract="dual", screening_full_text="single")
         for reviewer in ("a", "b"):
             decide(0, "title_abstract", reviewer, "include")
             decide(1, "title_abstract", reviewer, "exclude")
