@@ -202,6 +202,7 @@ def test_review_protocol_create_edit_show_and_history(store):
                        "--model-rule", "random", "--alpha", "0.01", "--screening-full-text", "single",
                        "--exclusion-reason", "wrong population", url=store)
     assert created.returncode == 0, created.stderr
+    assert "dual screening at title/abstract, single at full text" in created.stdout  # dual unless told otherwise
     shown = json.loads(evidence("review", "show", "blue", "--json", url=store).stdout)
     assert shown["screening"] == {"title_abstract": "dual", "full_text": "single"}
     assert [c["text"] for c in shown["criteria"] if c["kind"] == "outcome"] == ["sleep quality", "eye strain"]

@@ -72,8 +72,9 @@ def review_create(
     options = dict(locals())
     from evidence.workflows.protocol import create_review
 
-    create_review(open_store(), slug, title, _changes(options))
-    typer.echo(f"created review {slug!r} (`evidence review show {slug}` prints its protocol)")
+    modes = create_review(open_store(), slug, title, _changes(options)).screening
+    typer.echo(f"created review {slug!r}: {modes['title_abstract']} screening at title/abstract,"
+               f" {modes['full_text']} at full text (`evidence review show {slug}` prints its protocol)")
 
 
 @review_app.command("edit")

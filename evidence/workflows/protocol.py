@@ -232,9 +232,9 @@ def _apply(connection: sa.Connection, review_id: int, slug: str, changes: Protoc
     return done
 
 
-def create_review(engine: sa.Engine, slug: str, title: str, protocol: ProtocolChanges | None = None) -> int:
+def create_review(engine: sa.Engine, slug: str, title: str, protocol: ProtocolChanges | None = None) -> Protocol:
     """A new review (with its original search round, update 0) and its protocol, which a team fills from search
-    exports; screening is dual at each stage `protocol` does not say otherwise of."""
+    exports; screening is dual at each stage `protocol` does not say otherwise of. Returns the protocol."""
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or ""):
         raise InputError(f"review slug {slug!r} may hold only lower-case letters, digits and single hyphens")
     protocol = protocol or ProtocolChanges()
@@ -249,7 +249,7 @@ def create_review(engine: sa.Engine, slug: str, title: str, protocol: ProtocolCh
         ).scalar_one()
         connection.execute(sa.insert(schema.ReviewUpdate).values(review_id=review_id, number=0, label="original review"))
         _apply(connection, review_id, slug, replace(protocol, screening=screening))
-    return review_id
+        return _read(connection, review_id, slug)
 
 
 def _awaiting(connection: sa.Connection, review_id: int) -> int:
