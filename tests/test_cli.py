@@ -69,7 +69,7 @@ def test_init_creates_the_default_file_in_the_working_folder(tmp_path):
     result = evidence("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "evidence.duckdb").exists()
-    assert "revision 0007" in result.stdout
+    assert "revision 0008" in result.stdout
 
 
 def test_load_then_load_again(store):
@@ -205,6 +205,38 @@ def test_review_create_and_list(store):
     assert_one_line_error(evidence("review", "create", "new-review", "--title", "again", url=store), 7, "already exists")
 
 
+def test_review_protocol_create_edit_show_and_history(store):
+    created = evidence("review", "create", "blue", "--title", "Blue light", "--question", "Do they help sleep?",
+                       "--population", "adults", "--intervention", "blue-light filtering spectacles",
+                       "--comparator", "clear lenses", "--outcome", "sleep quality", "--outcome", "eye strain",
+                       "--design", "randomised controlled trial", "--exclusion", "crossover trials", "--rob-tool", "RoB 2",
+                       "--model-rule", "random", "--alpha", "0.01", "--screening-full-text", "single",
+                       "--exclusion-reason", "wrong population", url=store)
+    assert created.returncode == 0, created.stderr
+    assert "dual screening at title/abstract, single at full text" in created.stdout  # dual unless told otherwise
+    shown = json.loads(evidence("review", "show", "blue", "--json", url=store).stdout)
+    assert shown["screening"] == {"title_abstract": "dual", "full_text": "single"}
+    assert [c["text"] for c in shown["criteria"] if c["kind"] == "outcome"] == ["sleep quality", "eye strain"]
+    assert (shown["bias_tool"], shown["model_rule"], shown["alpha"], shown["exclusion_reasons"]) == (
+        "RoB 2", "random", 0.01, ["wrong population"])
+    edited = evidence("review", "edit", "blue", "--by", "ann", "--why", "amendment 1", "--screening", "single",
+                      "--exclusion-reason", "wrong comparator", "--remove-criterion", "crossover trials", url=store)
+    assert edited.returncode == 0, edited.stderr
+    assert "screening_title_abstract: dual -> single" in edited.stdout and "3 change(s) by ann" in edited.stdout
+    text = evidence("review", "show", url=store).stdout
+    assert "screening          title/abstract single, full text single" in text and "    - wrong comparator" in text
+    assert "history: 3 edit(s):" in text and "removed    crossover trials  (field exclusion, by ann, why amendment 1)" in text
+    history = json.loads(evidence("history", "--review", "blue", "--json", url=store).stdout)
+    assert [(h["what"], h["field"], h["by"]) for h in history] == [
+        ("changed", "screening_title_abstract", "ann"), ("removed", "exclusion", "ann"),
+        ("added", "exclusion_reason", "ann")]
+    assert "nothing changed" in evidence("review", "edit", "--by", "ann", "--alpha", "0.01", url=store).stdout
+    assert_one_line_error(evidence("review", "edit", "blue", "--by", "ann", "--alpha", "none", url=store), 2, "--alpha 'none'")
+    assert_one_line_error(evidence("review", "edit", "blue", "--by", "ann", url=store), 2, "name what to change")
+    assert_one_line_error(evidence("review", "show", "green", url=store), 6, "no review 'green'")
+    assert len(json.loads(evidence("history", "--review", "blue", "--json", url=store).stdout)) == 3
+
+
 def test_export_command(loaded_store, tmp_path):
     result = evidence("export", "--format", "csv", "--out", str(tmp_path / "out"), url=loaded_store)
     assert result.returncode == 0, result.stderr
@@ -249,6 +281,10 @@ def test_screen_commands(store, tmp_path):
     assert "0 unresolved" in evidence("screen", "conflicts", url=store).stdout
     agreement = json.loads(evidence("screen", "agreement", "--json", url=store).stdout)
     assert [(a["reviewer_a"], a["reviewer_b"], a["records"]) for a in agreement] == [("ann", "bob", 2)]
+    # Dual screening (the default): the record only bob screened awaits ann, and PRISMA says so.
+    flow = evidence("prisma", url=store)
+    assert flow.returncode == 0, flow.stdout
+    assert "awaiting a decision (in no box until decided): 1 record at title/abstract" in flow.stdout
 
 
 def test_bench_store_command():
