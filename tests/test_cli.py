@@ -129,6 +129,17 @@ def test_meta_json(tmp_path):
     assert "IMROZ" in evidence("meta", str(data), "--measure", "HR").stdout
 
 
+def test_rob_rob2(tmp_path):
+    # D1 only concealment NI and a baseline imbalance (High), the other domains at their shortest Low paths.
+    answers = {"1.2": "NI", "1.3": "Y", "2.1": "N", "2.2": "N", "2.6": "Y", "3.1": "Y", "4.1": "N", "4.2": "N",
+               "4.3": "N", "5.1": "Y", "5.2": "N", "5.3": "N"}
+    data = tmp_path / "rob.csv"
+    data.write_text("result,domain,question,answer\n" + "".join(f"T1,D{q[0]},{q},{a}\n" for q, a in answers.items()))
+    out = json.loads(evidence("rob", "rob2", str(data), "--json").stdout)
+    assert out[0]["domains"]["D1"] == "High" and out[0]["overall"] == "High"
+    assert "1.2 NI -> 1.3 Y" in evidence("rob", "rob2", str(data)).stdout
+
+
 @pytest.mark.slow  # the whole main job, twice
 def test_demo_runs_the_main_job(tmp_path):
     result = evidence("demo", cwd=tmp_path)
@@ -194,6 +205,38 @@ def test_review_create_and_list(store):
     assert_one_line_error(evidence("review", "create", "new-review", "--title", "again", url=store), 7, "already exists")
 
 
+def test_review_protocol_create_edit_show_and_history(store):
+    created = evidence("review", "create", "blue", "--title", "Blue light", "--question", "Do they help sleep?",
+                       "--population", "adults", "--intervention", "blue-light filtering spectacles",
+                       "--comparator", "clear lenses", "--outcome", "sleep quality", "--outcome", "eye strain",
+                       "--design", "randomised controlled trial", "--exclusion", "crossover trials", "--rob-tool", "RoB 2",
+                       "--model-rule", "random", "--alpha", "0.01", "--screening-full-text", "single",
+                       "--exclusion-reason", "wrong population", url=store)
+    assert created.returncode == 0, created.stderr
+    assert "dual screening at title/abstract, single at full text" in created.stdout  # dual unless told otherwise
+    shown = json.loads(evidence("review", "show", "blue", "--json", url=store).stdout)
+    assert shown["screening"] == {"title_abstract": "dual", "full_text": "single"}
+    assert [c["text"] for c in shown["criteria"] if c["kind"] == "outcome"] == ["sleep quality", "eye strain"]
+    assert (shown["bias_tool"], shown["model_rule"], shown["alpha"], shown["exclusion_reasons"]) == (
+        "RoB 2", "random", 0.01, ["wrong population"])
+    edited = evidence("review", "edit", "blue", "--by", "ann", "--why", "amendment 1", "--screening", "single",
+                      "--exclusion-reason", "wrong comparator", "--remove-criterion", "crossover trials", url=store)
+    assert edited.returncode == 0, edited.stderr
+    assert "screening_title_abstract: dual -> single" in edited.stdout and "3 change(s) by ann" in edited.stdout
+    text = evidence("review", "show", url=store).stdout
+    assert "screening          title/abstract single, full text single" in text and "    - wrong comparator" in text
+    assert "history: 3 edit(s):" in text and "removed    crossover trials  (field exclusion, by ann, why amendment 1)" in text
+    history = json.loads(evidence("history", "--review", "blue", "--json", url=store).stdout)
+    assert [(h["what"], h["field"], h["by"]) for h in history] == [
+        ("changed", "screening_title_abstract", "ann"), ("removed", "exclusion", "ann"),
+        ("added", "exclusion_reason", "ann")]
+    assert "nothing changed" in evidence("review", "edit", "--by", "ann", "--alpha", "0.01", url=store).stdout
+    assert_one_line_error(evidence("review", "edit", "blue", "--by", "ann", "--alpha", "none", url=store), 2, "--alpha 'none'")
+    assert_one_line_error(evidence("review", "edit", "blue", "--by", "ann", url=store), 2, "name what to change")
+    assert_one_line_error(evidence("review", "show", "green", url=store), 6, "no review 'green'")
+    assert len(json.loads(evidence("history", "--review", "blue", "--json", url=store).stdout)) == 3
+
+
 def test_export_command(loaded_store, tmp_path):
     result = evidence("export", "--format", "csv", "--out", str(tmp_path / "out"), url=loaded_store)
     assert result.returncode == 0, result.stderr
@@ -238,6 +281,10 @@ def test_screen_commands(store, tmp_path):
     assert "0 unresolved" in evidence("screen", "conflicts", url=store).stdout
     agreement = json.loads(evidence("screen", "agreement", "--json", url=store).stdout)
     assert [(a["reviewer_a"], a["reviewer_b"], a["records"]) for a in agreement] == [("ann", "bob", 2)]
+    # Dual screening (the default): the record only bob screened awaits ann, and PRISMA says so.
+    flow = evidence("prisma", url=store)
+    assert flow.returncode == 0, flow.stdout
+    assert "awaiting a decision (in no box until decided): 1 record at title/abstract" in flow.stdout
 
 
 def test_bench_store_command():

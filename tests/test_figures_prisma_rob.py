@@ -18,7 +18,7 @@ from evidence.outputs.figures.prisma import PrismaData, prisma_figure
 from evidence.outputs.figures.rob import rob_figure
 from evidence.store import schema
 from evidence.workflows.prisma import FIELDS, Flow, prisma_flow
-from evidence.workflows.reviews import create_review
+from evidence.workflows.protocol import ProtocolChanges, create_review
 
 from .conftest import SHARED
 
@@ -97,7 +97,9 @@ def records_store(engine):
     from evidence.workflows.studies import include_report
 
     day = dt.date(2024, 1, 1)
-    create_review(engine, "blue-light", "Blue-light filtering spectacles")
+    create_review(engine, "blue-light", "Blue-light filtering spectacles", ProtocolChanges(
+        screening={"title_abstract": "single", "full_text": "single"}, exclusion_reasons=[
+            "wrong population", "not a randomised trial of blue-light filtering spectacle lenses against clear lenses"]))
     import_records(engine, EXPORTS / "reflib_blue-light.nbib", review="blue-light", database="PubMed", searched=day)
     import_records(engine, EXPORTS / "reflib_blue-light.ris", review="blue-light", database="Embase", searched=day)
     deduplicate(engine, "blue-light")

@@ -20,10 +20,11 @@ from hypothesis import given, settings, strategies as st
 from evidence.errors import EvidenceError
 from evidence.jobs.example import write_exports
 from evidence.store import database as db
+from evidence.testing.cli import run
 from evidence.workflows.load import load_seed
+from evidence.workflows.protocol import ProtocolChanges, create_review
 from evidence.workflows.records import import_records
-from evidence.workflows.reviews import create_review
-from evidence.workflows.screening import export_sheet, import_sheet
+from evidence.workflows.screening import export_sheet, import_sheet, record_decision
 
 from .conftest import SEED, SHARED, UPDATE_1, examples, snapshot
 
@@ -47,7 +48,9 @@ def _copy_store(template: Path, folder: Path) -> tuple[sa.Engine, str]:
 
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory):
-    """Prepared stores: empty; with the review loaded; with a records-only review and its records."""
+    """Prepared stores: empty; with the review loaded; with a records-only review (dual screening, a criterion
+    and a declared exclusion reason) and its records; the same with every record let through at title/abstract
+    by two screeners. Sheets of each stage."""
     root = tmp_path_factory.mktemp("templates")
     paths = {}
     for name in ("empty", "review", "records"):
@@ -57,11 +60,21 @@ def templates(tmp_path_factory):
     load_seed(engine, SEED)
     engine.dispose()
     engine = db.create_engine(f"duckdb:///{paths['records']}")
-    create_review(engine, "fuzz", "Fuzzing")
+    create_review(engine, "fuzz", "Fuzzing", ProtocolChanges(criteria=[("population", "adults")],
+                                                             exclusion_reasons=REASONS))
     for database, path in write_exports(root / "exports").items():
         import_records(engine, path, review="fuzz", database=database, searched=dt.date(2025, 4, 10))
     paths["sheet"] = root / "sheet.csv"
     export_sheet(engine, "fuzz", "title_abstract", paths["sheet"])
+    engine.dispose()
+    paths["screened"] = root / "screened.duckdb"
+    shutil.copyfile(paths["records"], paths["screened"])
+    engine = db.create_engine(f"duckdb:///{paths['screened']}")
+    for row in _rows(paths["sheet"])[1:]:
+        for reviewer in ("ann", "bob"):
+            record_decision(engine, int(row[0]), "title_abstract", reviewer, "include")
+    paths["full_text_sheet"] = root / "full_text.csv"
+    export_sheet(engine, "fuzz", "full_text", paths["full_text_sheet"])
     engine.dispose()
     return paths
 
@@ -171,6 +184,71 @@ def test_a_broken_decision_sheet(templates, tmp_path_factory, row, column, value
         csv.writer(handle).writerows(table)
     _set_cell(sheet, row, column, value)
     _attempt(engine, sheet, lambda: import_sheet(engine, "fuzz", "title_abstract", "fuzzer", sheet))
+
+
+REASONS = ["wrong population", "wrong comparator"]
+
+
+@FUZZ
+@given(row=st.integers(0, 50), column=st.integers(0, 20), value=CELLS,
+       decisions=st.lists(st.sampled_from(["include", "exclude", "maybe", "", "x"]), min_size=1, max_size=20),
+       reasons=st.lists(st.one_of(st.sampled_from(["", "wrong population", "WRONG  comparator", "too small"]), CELLS),
+                        min_size=1, max_size=20),
+       resolver=st.booleans())
+def test_a_broken_full_text_sheet(templates, tmp_path_factory, row, column, value, decisions, reasons, resolver):
+    """Full-text decisions with reasons declared, misspelt, missing or garbled, by a screener or a resolver."""
+    folder = tmp_path_factory.mktemp("sheet")
+    engine, _ = _copy_store(templates["screened"], folder)
+    sheet = folder / "sheet.csv"
+    table = _rows(templates["full_text_sheet"])
+    for i, cells in enumerate(table[1:]):
+        cells[-2], cells[-1] = decisions[i % len(decisions)], reasons[i % len(reasons)]
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(table)
+    _set_cell(sheet, row, column, value)
+    _attempt(engine, sheet, lambda: import_sheet(engine, "fuzz", "full_text", "cat" if resolver else "ann", sheet,
+                                                 role="resolver" if resolver else "screener"))
+
+
+OPTION_VALUES = st.one_of(CELLS, st.sampled_from(["RoB 1", "rob2", "RoB 3", "single", "dual", "Dual", "fixed", "random",
+                                                  "fixed_if_homogeneous", "0.05", "1", "adults", "wrong population"]))
+PROTOCOL_OPTIONS = ["--question", "--population", "--intervention", "--comparator", "--outcome", "--design",
+                    "--exclusion", "--rob-tool", "--model-rule", "--alpha", "--screening", "--screening-title-abstract",
+                    "--screening-full-text", "--exclusion-reason"]
+EDIT_OPTIONS = ["--title", "--why", "--by", "--remove-criterion", "--remove-exclusion-reason"]
+
+
+def _options(pairs) -> list[str]:
+    return [f"{name}={value}" for name, value in pairs]  # `=`: a value that looks like an option stays a value
+
+
+def _command_attempt(engine, url: str, *args: str) -> None:
+    """Run a command: it succeeds, or it is refused on one line with a user error's exit code, the store unchanged."""
+    before = snapshot(engine)
+    result = run(*args, url=url)
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode in (2, 6, 7) and len(lines) == 1 and lines[0].startswith("error: "), result
+        assert snapshot(engine) == before
+    engine.dispose()
+
+
+@FUZZ
+@given(slug=st.one_of(st.sampled_from(["blue", "fuzz", "a-b", "Bad Slug"]), st.text(max_size=8)),
+       options=st.lists(st.tuples(st.sampled_from(PROTOCOL_OPTIONS), OPTION_VALUES), max_size=8))
+def test_review_create_with_fuzzed_options(templates, tmp_path_factory, slug, options):
+    folder = tmp_path_factory.mktemp("create")
+    engine, url = _copy_store(templates["records"], folder)
+    _command_attempt(engine, url, "review", "create", slug, "--title=Fuzzed", *_options(options))
+
+
+@FUZZ
+@given(options=st.lists(st.tuples(st.sampled_from(PROTOCOL_OPTIONS + EDIT_OPTIONS), OPTION_VALUES), max_size=8),
+       screened=st.booleans())
+def test_review_edit_with_fuzzed_options(templates, tmp_path_factory, options, screened):
+    folder = tmp_path_factory.mktemp("edit")
+    engine, url = _copy_store(templates["screened" if screened else "records"], folder)
+    _command_attempt(engine, url, "review", "edit", "fuzz", "--by=fuzzer", *_options(options))
 
 
 RM5_FILE = SHARED / "data" / "rm5" / "Fleiss1993.rm5"

@@ -100,25 +100,11 @@ def test_later_style_migration_keeps_every_row(store_url):
     engine.dispose()
 
 
-@pytest.mark.slow  # every migration from the first, on a loaded store
-def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_first_update(store_url):
-    """A store populated under the first migration (before updates existed) upgraded to head keeps every row.
-
-    The rows that 0003 dates get the review's first update; the views come back.
-    """
+def upgraded_keeping_every_row(store_url: str, revision: str, statements: list[str]) -> tuple[sa.Engine, dict]:
+    """A store populated by `statements` at `revision`, upgraded to head: every row of every table it had is
+    still there, column for column. Returns the engine and those rows, by table."""
     engine = db.create_engine(store_url, must_exist=False)
-    db.upgrade(engine, "0001")
-    statements = [
-        "INSERT INTO review (id, slug, title) VALUES (1, 'r', 'R')",
-        "INSERT INTO review_update (id, review_id, number, label) VALUES (1, 1, 0, 'original review')",
-        "INSERT INTO study (id, review_id, label, status) VALUES (1, 1, 'A', 'included')",
-        "INSERT INTO report (id, study_id, label, kind) VALUES (1, 1, 'A 2020', 'journal')",
-        "INSERT INTO arm (id, study_id, role, randomised_n) VALUES (1, 1, 'experimental', 10), (2, 1, 'control', 11)",
-        "INSERT INTO outcome (id, review_id, name, kind, measure) VALUES (1, 1, 'death', 'dichotomous', 'RR')",
-        "INSERT INTO dichotomous_data (id, outcome_id, arm_id, variant, events, total) VALUES (1, 1, 1, 'primary', 2, 10), (2, 1, 2, 'primary', 4, 11)",
-        "INSERT INTO correction (id, review_id, table_name, row_id, field, printed, corrected, reason) VALUES (1, 1, 'arm', 1, 'randomised_n', '10', '12', 'misprint')",
-        "INSERT INTO analysis (id, review_id, outcome_id, name, measure, method) VALUES (1, 1, 1, 'death', 'RR', 'MH')",
-    ]
+    db.upgrade(engine, revision)
     with engine.begin() as connection:
         for statement in statements:
             connection.execute(sa.text(statement))
@@ -137,9 +123,70 @@ def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_
     assert db.current_revision(engine) == "0009"
     for table, found in before.items():
         assert rows(table) == found, table
+    return engine, before
+
+
+@pytest.mark.slow  # every migration from the first, on a loaded store
+def test_upgrade_from_the_first_migration_keeps_every_row_and_dates_them_to_the_first_update(store_url):
+    """A store populated under the first migration (before updates existed) upgraded to head keeps every row.
+
+    The rows that 0003 dates get the review's first update; the views come back.
+    """
+    statements = [
+        "INSERT INTO review (id, slug, title) VALUES (1, 'r', 'R')",
+        "INSERT INTO review_update (id, review_id, number, label) VALUES (1, 1, 0, 'original review')",
+        "INSERT INTO study (id, review_id, label, status) VALUES (1, 1, 'A', 'included')",
+        "INSERT INTO report (id, study_id, label, kind) VALUES (1, 1, 'A 2020', 'journal')",
+        "INSERT INTO arm (id, study_id, role, randomised_n) VALUES (1, 1, 'experimental', 10), (2, 1, 'control', 11)",
+        "INSERT INTO outcome (id, review_id, name, kind, measure) VALUES (1, 1, 'death', 'dichotomous', 'RR')",
+        "INSERT INTO dichotomous_data (id, outcome_id, arm_id, variant, events, total) VALUES (1, 1, 1, 'primary', 2, 10), (2, 1, 2, 'primary', 4, 11)",
+        "INSERT INTO correction (id, review_id, table_name, row_id, field, printed, corrected, reason) VALUES (1, 1, 'arm', 1, 'randomised_n', '10', '12', 'misprint')",
+        "INSERT INTO analysis (id, review_id, outcome_id, name, measure, method) VALUES (1, 1, 1, 'death', 'RR', 'MH')",
+    ]
+    engine, before = upgraded_keeping_every_row(store_url, "0001", statements)
     with engine.connect() as connection:
         for table in ("study", "report", "correction", "dichotomous_data"):
             assert connection.execute(sa.text(f"SELECT review_update_id FROM {table}")).scalars().all() == [1] * len(before[table])
         assert connection.execute(sa.text("SELECT randomised_n FROM arm_current ORDER BY arm_id")).scalars().all() == [12, 11]
         assert connection.execute(sa.text("SELECT COUNT(*) FROM analysis_input")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_protocol_migration_keeps_every_row_and_screens_old_reviews_singly(store_url):
+    """A store populated under 0007 (a review with criteria, records, decisions) upgraded to 0008 keeps every
+    row; its review's screening modes are NULL, which means single: one screener's decision still decides."""
+    statements = [
+        "INSERT INTO review (id, slug, title, question, bias_tool) VALUES (1, 'r', 'R', 'Does A work?', 'RoB 1')",
+        "INSERT INTO review_update (id, review_id, number, label) VALUES (1, 1, 0, 'original review')",
+        "INSERT INTO eligibility_criterion (id, review_id, kind, text, position) VALUES (1, 1, 'population', 'adults', 1)",
+        "INSERT INTO search (id, review_update_id, database) VALUES (1, 1, 'PubMed')",
+        "INSERT INTO record (id, search_id, source_key, title) VALUES (1, 1, 'a', 'A'), (2, 1, 'b', 'B'), (3, 1, 'c', 'C')",
+        "INSERT INTO screening_decision (id, record_id, stage, reviewer, decision, role) VALUES"
+        " (1, 1, 'title_abstract', 'ann', 'include', 'screener'), (2, 2, 'title_abstract', 'ann', 'exclude', 'screener'),"
+        " (3, 1, 'full_text', 'ann', 'exclude', 'screener')",
+    ]
+    engine, before = upgraded_keeping_every_row(store_url, "0007", statements)
+    assert "exclusion_reason" not in before and "protocol_edit" not in before and len(before["screening_decision"]) == 3
+    with engine.connect() as connection:
+        assert connection.execute(sa.text(
+            "SELECT screening_title_abstract, screening_full_text FROM review")).all() == [(None, None)]
+        for table in ("exclusion_reason", "protocol_edit"):
+            assert connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0
+        status = connection.execute(sa.text(
+            "SELECT record_id, stage, final_decision FROM screening_status ORDER BY record_id, stage")).all()
+    assert status == [(1, "full_text", "exclude"), (1, "title_abstract", "include"), (2, "title_abstract", "exclude")]
+    engine.dispose()
+
+
+def test_the_protocol_migration_goes_down_and_up_again(store_url):
+    """Head down to 0007 (through 0009 and 0008) and back on both engines (DuckDB keeps the added review columns; the upgrade skips them)."""
+    from alembic import command
+
+    db.init(store_url)
+    engine = db.create_engine(store_url)
+    with engine.begin() as connection:
+        command.downgrade(db.alembic_config(connection), "0007")
+    assert not sa.inspect(engine).has_table("protocol_edit") and not sa.inspect(engine).has_table("exclusion_reason")
+    db.upgrade(engine)
+    assert db.current_revision(engine) == "0009"
     engine.dispose()

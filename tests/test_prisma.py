@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from evidence.store import schema
@@ -39,24 +41,31 @@ def test_every_identity_of_a_full_flow():
     assert len(checks) == 5 and all(c.holds for c in checks)
 
 
+def review_with_records(c: sa.Connection, records: int, **review) -> tuple[int, list[int], Callable]:
+    """A review "demo" (columns `review`) with `records` records of one search, written directly: (its update's
+    id, the record ids, decide(record index, stage, reviewer, decision, role, reason))."""
+    review_id = c.execute(sa.insert(schema.Review).values(slug="demo", title="t", **review).returning(schema.Review.id)).scalar()
+    update = c.execute(sa.insert(schema.ReviewUpdate).values(review_id=review_id, number=0).returning(schema.ReviewUpdate.id)).scalar()
+    search = c.execute(sa.insert(schema.Search).values(review_update_id=update, database="PubMed").returning(schema.Search.id)).scalar()
+    ids = [c.execute(sa.insert(schema.Record).values(search_id=search, source_key=str(i)).returning(schema.Record.id)).scalar()
+           for i in range(records)]
+
+    def decide(record, stage, reviewer, decision, role="screener", reason=None):
+        c.execute(sa.insert(schema.ScreeningDecision).values(
+            record_id=ids[record], stage=stage, reviewer=reviewer, decision=decision, role=role, reason=reason))
+
+    return update, ids, decide
+
+
 def test_record_level_counts_replace_reported_ones(engine):
     """Records, duplicate links, dual screening and retrieval, where they exist, feed the same view."""
     with engine.begin() as c:
-        review = c.execute(sa.insert(schema.Review).values(slug="demo", title="t").returning(schema.Review.id)).scalar()
-        update = c.execute(sa.insert(schema.ReviewUpdate).values(review_id=review, number=0).returning(schema.ReviewUpdate.id)).scalar()
+        update, ids, decide = review_with_records(c, 7)
         c.execute(sa.insert(schema.ReportedFlowCount).values(review_update_id=update, stage="database_results", count=999))
-        search = c.execute(sa.insert(schema.Search).values(review_update_id=update, database="PubMed").returning(schema.Search.id)).scalar()
-        ids = [c.execute(sa.insert(schema.Record).values(search_id=search, source_key=str(i)).returning(schema.Record.id)).scalar()
-               for i in range(7)]
         # Record 6 duplicates record 0; record 1 was linked too, then the link was undone.
         for record, action in ((ids[6], "link"), (ids[1], "link"), (ids[1], "unlink")):
             c.execute(sa.insert(schema.DuplicateLink).values(
                 record_id=record, other_record_id=ids[0], action=action, method="manual", decided_by="a"))
-
-        def decide(record, stage, reviewer, decision, role="screener", reason=None):
-            c.execute(sa.insert(schema.ScreeningDecision).values(
-                record_id=ids[record], stage=stage, reviewer=reviewer, decision=decision, role=role, reason=reason))
-
         for reviewer in ("a", "b"):
             decide(0, "title_abstract", reviewer, "include")
             decide(1, "title_abstract", reviewer, "exclude")
@@ -77,3 +86,29 @@ def test_record_level_counts_replace_reported_ones(engine):
                     dbr_notretrieved_reports=1, dbr_assessed=2, dbr_excluded=1, new_reports=1)
     assert {k: flow.counts[k] for k in expected} == expected
     assert all(check.holds for check in flow.checks)
+
+
+def test_under_dual_screening_only_decided_records_are_counted_and_the_rest_await(engine):
+    """Dual screening at title/abstract, single at full text: a record one screener decided awaits the second,
+    a conflict awaits a resolver; the boxes count decided records and the identities subtract the awaiting."""
+    with engine.begin() as c:
+        _, ids, decide = review_with_records(c, 6, screening_title_abstract="dual", screening_full_text="single")
+        for reviewer in ("a", "b"):
+            decide(0, "title_abstract", reviewer, "include")
+            decide(1, "title_abstract", reviewer, "exclude")
+            decide(2, "title_abstract", reviewer, "include")
+        decide(3, "title_abstract", "a", "include")  # one of two screeners: awaiting
+        decide(4, "title_abstract", "a", "include")  # a conflict: awaiting a resolver
+        decide(4, "title_abstract", "b", "exclude")
+        decide(0, "full_text", "a", "include")  # single at full text: decided
+        status = dict(c.execute(sa.text("SELECT record_id, final_decision FROM screening_status"
+                                         " WHERE stage = 'title_abstract'")).all())
+        modes = set(c.execute(sa.text("SELECT stage, mode FROM screening_status")).all())
+    assert [status.get(i) for i in ids] == ["include", "exclude", "include", None, None, None]
+    assert modes == {("title_abstract", "dual"), ("full_text", "single")}
+    flow = prisma_flow(engine, "demo")
+    expected = dict(database_results=6, records_awaiting=3, records_screened=3, records_excluded=1, dbr_sought_reports=2,
+                    reports_awaiting=1, dbr_assessed=1, new_reports=1)
+    assert {k: flow.counts[k] for k in expected} == expected
+    assert flow.consistent and flow.awaiting == "3 records at title/abstract, 1 report at full text"
+    assert flow.checks[0].identity == "database_results 6 - duplicates 0 - records_awaiting 3 = records_screened 3"

@@ -18,8 +18,8 @@ from evidence.workflows.dedup import (
     unlink,
 )
 from evidence.workflows.prisma import prisma_flow
+from evidence.workflows.protocol import ProtocolChanges, create_review
 from evidence.workflows.records import import_records
-from evidence.workflows.reviews import create_review
 from evidence.workflows.screening import record_decision
 
 from .conftest import SHARED, snapshot
@@ -36,7 +36,9 @@ def count(engine, sql, **params):
 
 @pytest.fixture
 def review(engine):
-    create_review(engine, "blue-light", "Blue-light filtering spectacles")
+    """A review one reviewer screens (single screening), with the reason its full texts are excluded for."""
+    create_review(engine, "blue-light", "Blue-light filtering spectacles", ProtocolChanges(
+        screening={"title_abstract": "single", "full_text": "single"}, exclusion_reasons=["wrong population"]))
     return engine
 
 

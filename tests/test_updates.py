@@ -200,12 +200,23 @@ def test_an_update_whose_search_round_brings_records(updated, tmp_path):
     records; its PRISMA boxes come from them, and reports of trials already included add reports, not studies."""
     import datetime as dt
 
-    from evidence.jobs.example import citations, include_reports, record_ids, screening, write_exports
+    from evidence.jobs.example import (
+        EXCLUSION_REASONS,
+        citations,
+        include_reports,
+        record_ids,
+        screening,
+        write_exports,
+    )
     from evidence.workflows.dedup import deduplicate
+    from evidence.workflows.protocol import ProtocolChanges, edit_review
     from evidence.workflows.records import import_records
     from evidence.workflows.screening import record_decision
 
     load_seed(updated, write_update(tmp_path / "2027-02", "review: isatuximab-mm\nsearched_to: 2027-02-01\n", {}))
+    # The seed's review declares no full-text exclusion reasons; this round's decisions need theirs.
+    edit_review(updated, "isatuximab-mm", ProtocolChanges(exclusion_reasons=EXCLUSION_REASONS), by="test",
+                why="the exclusion reasons of the search round's screening")
     for database, path in write_exports(tmp_path / "exports").items():
         import_records(updated, path, review="isatuximab-mm", database=database, searched=dt.date(2027, 2, 1))
     deduplicate(updated, "isatuximab-mm")

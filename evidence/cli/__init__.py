@@ -27,7 +27,9 @@ from evidence.cli.bench import bench_app  # noqa: E402  (Typer only)
 from evidence.cli.common import State, echo_json, open_store  # noqa: E402  (Typer only)
 from evidence.cli.plot import plot_app  # noqa: E402  (Typer only)
 from evidence.cli.records import dedup_app, import_app  # noqa: E402  (Typer only)
+from evidence.cli.review import review_app  # noqa: E402  (Typer only)
 from evidence.cli.rm5 import rm5_app  # noqa: E402  (Typer only)
+from evidence.cli.rob import rob_app  # noqa: E402  (Typer only)
 from evidence.cli.screen import screen_app  # noqa: E402  (Typer only)
 from evidence.cli.tsa import tsa_app  # noqa: E402  (Typer only)
 
@@ -38,6 +40,8 @@ app.add_typer(screen_app, name="screen")
 app.add_typer(tsa_app, name="tsa")
 app.add_typer(rm5_app, name="rm5")
 app.add_typer(plot_app, name="plot")
+app.add_typer(rob_app, name="rob")
+app.add_typer(review_app, name="review")
 
 
 @app.callback()
@@ -107,36 +111,6 @@ def sof(
         echo_json(table.as_json())
     else:
         typer.echo(table.to_text())
-
-
-review_app = typer.Typer(help="Create and list reviews.", no_args_is_help=True)
-app.add_typer(review_app, name="review")
-
-
-@review_app.command("create")
-def review_create(
-    slug: str = typer.Argument(..., help="short name: lower-case letters, digits, hyphens"),
-    title: str = typer.Option(..., "--title", help="the review's title"),
-) -> None:
-    """Create an empty review, to be filled from search exports."""
-    from evidence.workflows.reviews import create_review
-
-    create_review(open_store(), slug, title)
-    typer.echo(f"created review {slug!r}")
-
-
-@review_app.command("list")
-def review_list(as_json: bool = typer.Option(False, "--json", help="print a JSON list")) -> None:
-    """List the reviews in the store."""
-    from evidence.outputs.text import format_rows
-    from evidence.workflows.reviews import list_reviews
-
-    reviews = list_reviews(open_store(read_only=True))
-    if as_json:
-        echo_json(reviews)
-    else:
-        columns = ["slug", "title", "included_studies", "records", "runs"]
-        typer.echo(format_rows(columns, [tuple(r[c] for c in columns) for r in reviews], "table"))
 
 
 @app.command()
@@ -224,23 +198,26 @@ def history(
     record: Optional[int] = typer.Option(None, "--record", help="or a record: its decisions, duplicate links, retrievals"),
     as_json: bool = typer.Option(False, "--json", help="print a JSON list of events"),
 ) -> None:
-    """The story of a value (as loaded, then every correction) or of a record; nothing is ever deleted."""
+    """The story of a value (as loaded, then every correction), of a record, or with --review alone of the
+    review's protocol (every edit); nothing is ever deleted."""
     from evidence.errors import InputError
-    from evidence.workflows.history import record_history, value_history
+    from evidence.outputs.text import format_events
+    from evidence.workflows.history import protocol_history, record_history, value_history
 
     engine = open_store(read_only=True)
     if record is not None:
         events = record_history(engine, record, review)
     elif study and field:
         events = value_history(engine, field, study, review=review, arm=arm, outcome=outcome, variant=variant)
+    elif review is not None and not (study or field or arm or outcome):
+        events = protocol_history(engine, review)
     else:
-        raise InputError("name a value (--study and --field, with --arm/--outcome where they apply) or a --record")
+        raise InputError("name a value (--study and --field, with --arm/--outcome where they apply), a --record,"
+                         " or a --review alone for the edits of its protocol")
     if as_json:
         echo_json([e.as_json() for e in events])
         return
-    for e in events:
-        details = ", ".join(f"{k} {v}" for k, v in e.detail.items() if v is not None)
-        typer.echo(f"{e.when or '-'}  {e.what:<10} {e.value}" + (f"  ({details})" if details else ""))
+    typer.echo(format_events(events))
 
 
 @app.command()

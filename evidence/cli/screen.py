@@ -17,6 +17,20 @@ STAGE = typer.Option("title_abstract", "--stage", help="title_abstract or full_t
 KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
 
 
+def _said(recorded) -> str:
+    """What a recorded decision did: whether it changed the reviewer's earlier one, and where the record stands."""
+    d = recorded.decision
+    if not recorded.recorded:
+        return f"unchanged: record {d.record_id} already has {d.reviewer}'s decision {d.decision} at {d.stage}"
+    said = f"recorded: record {d.record_id}, {d.stage}, {d.decision} by {d.reviewer}"
+    if recorded.changed:
+        said += f" (changes your earlier decision {recorded.earlier})"
+    if recorded.awaiting:
+        return said + ("; the screeners disagree: the record awaits a resolver" if recorded.conflict
+                       else "; the record awaits a second screener (dual screening)")
+    return said + f"; its decision at {d.stage}: {recorded.final_decision}"
+
+
 @screen_app.command("next")
 def screen_next(
     reviewer: str = typer.Option(..., "--reviewer", help="who is screening"),
@@ -25,8 +39,11 @@ def screen_next(
 ) -> None:
     """Show the next record you have not screened, take i(nclude) / e(xclude) / m(aybe), and go on.
 
-    s skips a record for now, q quits. Every answer is saved at once.
+    s skips a record for now, q quits. Every answer is saved at once. A full-text exclusion takes one of the
+    review's exclusion reasons (its number or its text); a decision the protocol refuses is said on one line
+    and the record is offered again.
     """
+    from evidence.errors import EvidenceError
     from evidence.workflows.screening import next_record, record_decision
 
     engine = open_store()
@@ -51,8 +68,18 @@ def screen_next(
             continue
         reason = None
         if answer == "e":
-            reason = typer.prompt("reason", default="" if stage == "title_abstract" else None) or None
-        record_decision(engine, record["id"], stage, reviewer, KEYS[answer], reason)
+            reasons = record["reasons"]
+            for number, text in enumerate(reasons, 1):
+                typer.echo(f"  {number} {text}")
+            reason = typer.prompt("reason (its number)" if reasons else "reason", default="").strip() or None
+            if reason and reason.isdigit() and 1 <= int(reason) <= len(reasons):
+                reason = reasons[int(reason) - 1]
+        try:
+            recorded = record_decision(engine, record["id"], stage, reviewer, KEYS[answer], reason)
+        except EvidenceError as refused:  # one line; the record comes round again
+            typer.echo(f"error: {refused}", err=True)
+            continue
+        typer.echo(_said(recorded))
 
 
 @screen_app.command("decide")
@@ -61,14 +88,15 @@ def screen_decide(
     decision: str = typer.Option(..., "--decision", help="include, exclude or maybe"),
     reviewer: str = typer.Option(..., "--reviewer", help="who decides"),
     stage: str = STAGE,
-    reason: Optional[str] = typer.Option(None, "--reason", help="why (one primary reason for a full-text exclusion)"),
-    resolver: bool = typer.Option(False, "--resolver", help="a third reviewer settling a conflict"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="why (a full-text exclusion: one of the review's reasons)"),
+    resolver: bool = typer.Option(False, "--resolver", help="a third reviewer settling the screeners' decisions"),
 ) -> None:
-    """Record one decision (a resolver's settles a conflict)."""
+    """Record one decision (a resolver's settles a conflict), under the review's protocol."""
     from evidence.workflows.screening import record_decision
 
-    record_decision(open_store(), record_id, stage, reviewer, decision, reason, role="resolver" if resolver else "screener")
-    typer.echo(f"recorded: record {record_id}, {stage}, {decision} by {reviewer}")
+    recorded = record_decision(open_store(), record_id, stage, reviewer, decision, reason,
+                               role="resolver" if resolver else "screener")
+    typer.echo(_said(recorded))
 
 
 @screen_app.command("sheet")
@@ -76,11 +104,12 @@ def screen_sheet(
     out: Path = typer.Option(..., "--out", help="CSV file to write"),
     stage: str = STAGE,
     review: Optional[str] = REVIEW,
+    reviewer: Optional[str] = typer.Option(None, "--reviewer", help="leave out what this reviewer has decided"),
 ) -> None:
     """Write a sheet of the records to screen, for reviewers who work in a spreadsheet."""
     from evidence.workflows.screening import export_sheet
 
-    count = export_sheet(open_store(read_only=True), review, stage, out)
+    count = export_sheet(open_store(read_only=True), review, stage, out, reviewer)
     typer.echo(f"wrote {count} records to {out}: fill in decision (include/exclude/maybe) and reason")
 
 
@@ -92,11 +121,15 @@ def screen_import(
     review: Optional[str] = REVIEW,
     resolver: bool = typer.Option(False, "--resolver", help="the decisions of a third reviewer"),
 ) -> None:
-    """Record every filled-in decision of a sheet (one transaction; a bad row imports nothing)."""
+    """Record every filled-in decision of a sheet (one transaction; a row the protocol refuses imports nothing)."""
     from evidence.workflows.screening import import_sheet
 
-    count = import_sheet(open_store(), review, stage, reviewer, sheet, role="resolver" if resolver else "screener")
-    typer.echo(f"recorded {count} decisions by {reviewer}")
+    done = import_sheet(open_store(), review, stage, reviewer, sheet, role="resolver" if resolver else "screener")
+    typer.echo(f"recorded {done.recorded} decisions by {reviewer}"
+               + (f"; {done.unchanged} already recorded as they are" if done.unchanged else ""))
+    if done.changed:
+        typer.echo(f"{len(done.changed)} of them change {reviewer}'s earlier decisions: " + ", ".join(
+            f"record {r.decision.record_id} {r.earlier} -> {r.decision.decision}" for r in done.changed))
 
 
 @screen_app.command("conflicts")

@@ -8,6 +8,8 @@ store's schema turns them into CHECK constraints, so the two can never disagree.
 SCREENING_STAGES = ("title_abstract", "full_text")
 DECISIONS = ("include", "exclude", "maybe")
 SCREENING_ROLES = ("screener", "resolver")
+# How many screeners decide a record at a stage: one, or two who agree (else a resolver).
+SCREENING_MODES = ("single", "dual")
 RECORD_FORMATS = ("ris", "medline", "csv")
 DUPLICATE_ACTIONS = ("link", "unlink", "distinct")
 DUPLICATE_METHODS = ("doi", "pmid", "rules", "manual", "screening")
@@ -33,6 +35,7 @@ FLOW_STAGES = (
 
 # The review's protocol (schema/review.py).
 ELIGIBILITY_KINDS = ("design", "population", "intervention", "comparator", "outcome", "language", "exclusion", "other")
+BIAS_TOOLS = ("RoB 1", "RoB 2")
 
 # Studies, reports and arms (schema/studies.py).
 STUDY_STATUSES = ("included", "excluded", "awaiting", "ongoing")

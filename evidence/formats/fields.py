@@ -104,8 +104,12 @@ class Row:
     def __getitem__(self, field: str) -> Any:
         return self.values[field]
 
+    def where(self, field: str) -> str:
+        """The place of a field of this row, as messages name it: "FILE: row 7: field 'answer'"."""
+        return f"{self.path}: row {self.line}: field {field!r}"
+
     def error(self, field: str, problem: str) -> InputError:
-        return InputError(f"{self.path}: row {self.line}: field {field!r}: {problem}")
+        return InputError(f"{self.where(field)}: {problem}")
 
 
 def read_rows(path: Path, columns: dict[str, Parser], optional: tuple[str, ...] = ()) -> Iterator[Row]:

@@ -3,8 +3,9 @@
 `evidence/seeds/isatuximab-mm-records` holds the citations (`citations.csv`, one row per record a
 database returned) and two reviewers' decisions on them (`screening.csv`). This module
 writes the PubMed MEDLINE and Embase RIS exports from the citations and builds the whole
-example in a store: review, imports, deduplication, dual screening with a resolver, and
-the included full texts made reports of studies. Shared by tests/test_worked_example.py
+example in a store: review and its protocol (dual screening at both stages, the full-text
+exclusion reasons the decisions give), imports, deduplication, dual screening with a
+resolver, and the included full texts made reports of studies. Shared by tests/test_worked_example.py
 and the seed's README tour (`python -m evidence.jobs.example --help`).
 """
 
@@ -23,8 +24,8 @@ from evidence.seeds import ISATUXIMAB_RECORDS
 from evidence.store.database import create_engine, init
 from evidence.workflows.dedup import deduplicate
 from evidence.workflows.prisma import Flow, prisma_flow
+from evidence.workflows.protocol import ProtocolChanges, create_review
 from evidence.workflows.records import import_records
-from evidence.workflows.reviews import create_review
 from evidence.workflows.screening import SHEET_COLUMNS, record_decision
 from evidence.workflows.studies import include_report
 
@@ -33,6 +34,16 @@ SLUG = "isatuximab-records"
 TITLE = "Isatuximab combination therapy for multiple myeloma (worked example from search exports)"
 SEARCHED = dt.date(2025, 4, 10)  # the published review's search date (evidence/seeds/isatuximab-mm/searches.csv)
 EXPORTS = {"PubMed": "pubmed.nbib", "Embase": "embase.ris"}
+# The protocol (evidence/seeds/isatuximab-mm/review.yaml, shortened); screening is dual at both stages (the
+# default), and a full text is excluded for one of these reasons (screening.csv gives them).
+QUESTION = ("In adults with multiple myeloma, how effective and safe is an isatuximab-containing combination"
+            " compared with the same kind of combination without isatuximab?")
+EXCLUSION_REASONS = ("not a separate trial: subgroup analysis of IKEMA", "wrong comparator: isatuximab in both arms")
+PROTOCOL = ProtocolChanges(
+    question=QUESTION, criteria=[("design", "randomised controlled trial"), ("population", "adults with multiple myeloma"),
+                                 ("intervention", "a combination containing isatuximab"),
+                                 ("comparator", "a combination without isatuximab")],
+    bias_tool="RoB 1", model_rule="fixed_if_homogeneous", exclusion_reasons=EXCLUSION_REASONS)
 
 RECORD_IDS = (
     "SELECT se.database, rec.source_key, rec.id FROM record rec JOIN search se ON se.id = rec.search_id"
@@ -134,7 +145,7 @@ def include_reports(engine: sa.Engine, review: str = SLUG, seed: Path = SEED) ->
 
 def build_example(engine: sa.Engine, seed: Path = SEED, review: str = SLUG) -> Flow:
     """The whole example in an initialised store: create, import, deduplicate, screen, include; its PRISMA flow."""
-    create_review(engine, review, TITLE)
+    create_review(engine, review, TITLE, PROTOCOL)
     with tempfile.TemporaryDirectory() as folder:
         for database, path in write_exports(Path(folder), seed).items():
             import_records(engine, path, review=review, database=database, searched=SEARCHED)

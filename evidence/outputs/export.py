@@ -57,8 +57,8 @@ _RECORD = ("JOIN record rec ON rec.id = t.record_id JOIN search se ON se.id = re
 # How each table and view reaches its review: the FROM tail after "SELECT t.* FROM name t".
 REVIEW_ROWS = {
     "review": "WHERE t.id = :id",
-    "review_update": _OWN, "eligibility_criterion": _OWN, "study": _OWN, "correction": _OWN, "outcome": _OWN,
-    "analysis": _OWN, "analysis_run": _OWN,
+    "review_update": _OWN, "eligibility_criterion": _OWN, "exclusion_reason": _OWN, "protocol_edit": _OWN,
+    "study": _OWN, "correction": _OWN, "outcome": _OWN, "analysis": _OWN, "analysis_run": _OWN,
     "seed_load": _UPDATE, "search": _UPDATE, "reported_flow_count": _UPDATE,
     "record": _SEARCH, "import_batch": _SEARCH,
     "rejected_record": "JOIN import_batch b ON b.id = t.import_batch_id JOIN search se ON se.id = b.search_id"

@@ -42,11 +42,15 @@ def format_flow(flow) -> str:
     lines = [f"PRISMA 2020 flow of {flow.review!r} (update {flow.update_number}, from {'records' if flow.from_records else 'reported counts'})"]
     width = max(len(k) for k in flow.counts)
     for name, value in flow.counts.items():
+        if value is None and name.endswith("_awaiting"):
+            continue  # a flow from reported counts: nothing awaits in the store
         lines.append(f"  {name.ljust(width)}  {'' if value is None else value}")
     if flow.database_specific_results:
         lines.append("  per database: " + "; ".join(f"{d} {n}" for d, n in flow.database_specific_results))
     if flow.dbr_excluded_reasons:
         lines.append("  full-text exclusions: " + "; ".join(f"{r} {n}" for r, n in flow.dbr_excluded_reasons))
+    if flow.awaiting:
+        lines.append(f"  awaiting a decision (in no box until decided): {flow.awaiting}")
     lines.append("checks:")
     if not flow.checks:
         lines.append("  (too few boxes known to check any identity)")
@@ -54,6 +58,35 @@ def format_flow(flow) -> str:
         status = "ok  " if check.holds else "FAILS"
         detail = "" if check.holds else f" (the boxes before it give {check.expected})"
         lines.append(f"  {status} {check.identity}{detail}")
+    return "\n".join(lines)
+
+
+def format_events(events) -> str:
+    """`evidence history`: one line per event (when, what, value, and its details)."""
+    lines = []
+    for e in events:
+        details = ", ".join(f"{k} {v}" for k, v in e.detail.items() if v is not None)
+        lines.append(f"{e.when or '-'}  {e.what:<10} {e.value}" + (f"  ({details})" if details else ""))
+    return "\n".join(lines)
+
+
+def format_protocol(protocol) -> str:
+    """`evidence review show`: the protocol, then the history of its edits."""
+    from evidence.core.vocabulary import ELIGIBILITY_KINDS
+
+    stages = {"title_abstract": "title/abstract", "full_text": "full text"}
+    criteria = sorted(protocol.criteria, key=lambda criterion: ELIGIBILITY_KINDS.index(criterion[0]))
+    rows = [("question", protocol.question), *criteria, ("risk-of-bias tool", protocol.bias_tool),
+            ("model rule", protocol.model_rule), ("alpha", protocol.alpha),
+            ("screening", ", ".join(f"{stages[stage]} {mode}" for stage, mode in protocol.screening.items()))]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"review {protocol.review!r}: {protocol.title}"]
+    lines += [f"  {name.ljust(width)}  {'' if value is None else _cell(value)}" for name, value in rows]
+    lines.append("  full-text exclusion reasons:" + ("" if protocol.exclusion_reasons else " none declared"))
+    lines += [f"    - {reason}" for reason in protocol.exclusion_reasons]
+    lines.append(f"history: {len(protocol.history)} edit(s)" + (":" if protocol.history else ""))
+    if protocol.history:
+        lines.append(_indent(format_events(protocol.history)))
     return "\n".join(lines)
 
 
@@ -151,6 +184,23 @@ def format_meta(result: dict) -> str:
         for s in result.get(key) or []:
             lines.append(f"{label} {s['study']}: {_summary_line(s)}")
     return "\n".join(lines)
+
+
+def format_rob2(results) -> str:
+    """`evidence rob rob2` as text: a block per result (evidence.core.rob2.Rob2Result), each domain's
+    proposal with the answers that led to it, the overall proposal and why, and answers not needed."""
+    from evidence.core.rob2 import DOMAIN_NAMES, VARIANT_NAMES
+
+    blocks = []
+    for r in results:
+        rows = [[f"{domain} {DOMAIN_NAMES[domain]}", j.proposed, j.path()] for domain, j in r.domains.items()]
+        rows.append(["overall", r.overall, r.overall_why])
+        lines = [f"result {r.result} (D2: {VARIANT_NAMES[r.variant]})", table(["domain", "proposed", "why"], rows)]
+        unused = [f"{domain} {q} {a}" for domain, j in r.domains.items() for q, a in j.unused]
+        if unused:
+            lines.append("answered but not needed by the algorithm: " + ", ".join(unused))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def format_diff(first: int, last: int, diffs) -> str:

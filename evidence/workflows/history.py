@@ -3,7 +3,8 @@
 Nothing in a review is deleted or overwritten: a value keeps the row it was
 loaded in and every correction after it (who loaded it: the folder of its
 update; why it changed: the correction's reason and source); a record keeps
-every screening decision, duplicate link and unlink, and retrieval attempt.
+every screening decision, duplicate link and unlink, and retrieval attempt; a
+review's protocol keeps every edit (field, old and new value, who, why).
 """
 
 from __future__ import annotations
@@ -116,3 +117,22 @@ def record_history(engine: sa.Engine, record_id: int, review: str | None = None)
                        "SELECT retrieved, recorded_by, note, recorded_at FROM full_text_retrieval"
                        " WHERE record_id = :record ORDER BY id"), {"record": record_id})]
     return sorted(events, key=lambda e: str(e.when))
+
+
+def protocol_events(connection: sa.Connection, review_id: int) -> list[Event]:
+    """Every edit of a review's protocol, oldest first: a value changed (the new one; what it replaces), or a
+    list's item (criterion, exclusion reason) added or removed; the field, who and why."""
+    rows = connection.execute(sa.text("SELECT field, old_value, new_value, edited_by, why, edited_at FROM protocol_edit"
+                                      " WHERE review_id = :review ORDER BY id"), {"review": review_id})
+    return [Event(at, "added" if old is None else "removed" if new is None else "changed",
+                  old if new is None else new,
+                  {"field": field, "replaces": old if old is not None and new is not None else None, "by": by,
+                   "why": why})
+            for field, old, new, by, why, at in rows]
+
+
+def protocol_history(engine: sa.Engine, review: str | None = None) -> list[Event]:
+    """The story of a review's protocol (`evidence history --review SLUG`)."""
+    with friendly_errors(), engine.connect() as connection:
+        review_id, _ = resolve_review(connection, review)
+        return protocol_events(connection, review_id)

@@ -2,7 +2,11 @@
 
 Counts come from the `prisma_flow` view (record-level counts where records
 exist, else what the review reported). The identities between boxes are
-checked here, not hidden: a flow that does not add up is reported.
+checked here, not hidden: a flow that does not add up is reported. From
+records, a box counts only decided records (screening_status follows the
+review's single or dual screening); the rest are awaiting (`records_awaiting`,
+`reports_awaiting`: not PRISMA boxes, and not in the PRISMA2020 CSV), and the
+identities subtract them, so a screening under way adds up and says what waits.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from evidence.workflows.reviews import resolve_review
 
 FIELDS = (
     "database_results", "register_results", "other_results", "duplicates", "excluded_automatic",
-    "excluded_other", "records_screened", "records_excluded", "dbr_sought_reports",
-    "dbr_notretrieved_reports", "dbr_assessed", "dbr_excluded", "new_studies", "new_reports",
+    "excluded_other", "records_awaiting", "records_screened", "records_excluded", "dbr_sought_reports",
+    "dbr_notretrieved_reports", "reports_awaiting", "dbr_assessed", "dbr_excluded", "new_studies", "new_reports",
     "previous_studies", "previous_reports", "dropped_studies", "dropped_reports", "total_studies", "total_reports",
 )
 
@@ -44,11 +48,11 @@ PRISMA2020_BOXES = (
 )
 
 # Each box of the databases-and-registers column is the one before it less the
-# records removed between them (PRISMA 2020, figure 1).
+# records removed between them (PRISMA 2020, figure 1), and less those still awaiting a decision.
 CHAIN = (
-    ("records_screened", ("duplicates", "excluded_automatic", "excluded_other")),
+    ("records_screened", ("duplicates", "excluded_automatic", "excluded_other", "records_awaiting")),
     ("dbr_sought_reports", ("records_excluded",)),
-    ("dbr_assessed", ("dbr_notretrieved_reports",)),
+    ("dbr_assessed", ("dbr_notretrieved_reports", "reports_awaiting")),
     ("new_reports", ("dbr_excluded",)),
 )
 
@@ -75,6 +79,13 @@ class Flow:
     @property
     def consistent(self) -> bool:
         return all(check.holds for check in self.checks)
+
+    @property
+    def awaiting(self) -> str:
+        """What still awaits a decision, e.g. "3 records at title/abstract, 1 report at full text"; "" if nothing."""
+        where = (("records_awaiting", "record", "title/abstract"), ("reports_awaiting", "report", "full text"))
+        return ", ".join(f"{self.counts[name]} {what}{'s' if self.counts[name] != 1 else ''} at {stage}"
+                         for name, what, stage in where if self.counts.get(name))
 
     def as_json(self) -> dict:
         return {

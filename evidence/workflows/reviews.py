@@ -1,4 +1,7 @@
-"""Finding a review by slug, with errors that say what to do."""
+"""Finding a review by slug, with errors that say what to do, and listing the store's reviews.
+
+Creating a review and editing its protocol: evidence.workflows.protocol.
+"""
 
 from __future__ import annotations
 
@@ -22,27 +25,6 @@ def resolve_review(connection: sa.Connection, slug: str | None) -> tuple[int, st
     if len(rows) > 1:
         raise NotFoundError(f"the store holds several reviews: name one with --review ({', '.join(s for _, s in rows)})")
     return rows[0][0], rows[0][1]
-
-
-def create_review(engine: sa.Engine, slug: str, title: str) -> int:
-    """An empty review (with its original search round, update 0) that a team fills from search exports."""
-    import re
-
-    from evidence.errors import AlreadyLoadedError, InputError
-    from evidence.store.database import friendly_errors
-
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or ""):
-        raise InputError(f"review slug {slug!r} may hold only lower-case letters, digits and single hyphens")
-    if not title or not title.strip():
-        raise InputError("a review needs a --title")
-    with friendly_errors(), engine.begin() as connection:
-        if connection.execute(sa.select(schema.Review.id).where(schema.Review.slug == slug)).first():
-            raise AlreadyLoadedError(f"review {slug!r} already exists; nothing was changed")
-        review_id = connection.execute(
-            sa.insert(schema.Review).values(slug=slug, title=title.strip()).returning(schema.Review.id)
-        ).scalar_one()
-        connection.execute(sa.insert(schema.ReviewUpdate).values(review_id=review_id, number=0, label="original review"))
-    return review_id
 
 
 def list_reviews(engine: sa.Engine) -> list[dict]:

@@ -342,6 +342,8 @@ def _caption(data: PrismaData) -> str:
     source = "from the store's screened records" if flow.from_records else \
         "as the review reported them, studies as the store includes them"
     text = f"Review {flow.review}, update {flow.update_number}: counts {source}; n = ?: a count the store does not know."
+    if flow.awaiting:
+        text += f" Still awaiting a decision, so in no box: {flow.awaiting}."
     if not flow.consistent:
         text += " The counts do not add up: see `evidence prisma`."
     return text

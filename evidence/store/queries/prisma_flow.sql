@@ -2,7 +2,12 @@
 -- with the PRISMA2020 package's field names. Each box is counted from
 -- record-level data where records exist, else taken from the counts the
 -- published review reported (reported_flow_count); NULL where neither says.
--- A record's decision at a stage is its final one (screening_status).
+-- A record's decision at a stage is its final one (screening_status): only
+-- decided records are counted in a box; the others are awaiting
+-- (records_awaiting at title/abstract: not yet screened, waiting for a second
+-- screener or a resolver; reports_awaiting at full text: sought, not recorded as
+-- not retrieved, and not yet decided), so screened = identified - duplicates -
+-- awaiting and assessed = sought - not retrieved - awaiting.
 -- Updated reviews (PRISMA 2020's template for updates): new studies and reports
 -- come from records, else the reported counts, else the studies an update
 -- included (study_inclusion); previous_* is what the update before it
@@ -22,12 +27,15 @@ from_records AS (
         se.review_update_id,
         COUNT(rec.id) AS database_results,
         COUNT(dup.record_id) AS duplicates,
-        COUNT(ta.record_id) FILTER (WHERE dup.record_id IS NULL) AS records_screened,
+        COUNT(ta.final_decision) FILTER (WHERE dup.record_id IS NULL) AS records_screened,
+        COUNT(rec.id) FILTER (WHERE dup.record_id IS NULL AND ta.final_decision IS NULL) AS records_awaiting,
         COUNT(ta.record_id) FILTER (WHERE dup.record_id IS NULL AND ta.final_decision = 'exclude') AS records_excluded,
         COUNT(ta.record_id) FILTER (WHERE dup.record_id IS NULL AND ta.final_decision IN ('include', 'maybe'))
             AS dbr_sought_reports,
         COUNT(rt.record_id) FILTER (WHERE dup.record_id IS NULL AND NOT rt.retrieved) AS dbr_notretrieved_reports,
-        COUNT(ft.record_id) FILTER (WHERE dup.record_id IS NULL) AS dbr_assessed,
+        COUNT(rec.id) FILTER (WHERE dup.record_id IS NULL AND ta.final_decision IN ('include', 'maybe')
+                              AND rt.retrieved IS NOT FALSE AND ft.final_decision IS NULL) AS reports_awaiting,
+        COUNT(ft.final_decision) FILTER (WHERE dup.record_id IS NULL) AS dbr_assessed,
         COUNT(ft.record_id) FILTER (WHERE dup.record_id IS NULL AND ft.final_decision = 'exclude') AS dbr_excluded,
         COUNT(ft.record_id) FILTER (WHERE dup.record_id IS NULL AND ft.final_decision = 'include') AS new_reports
     FROM search AS se
@@ -107,10 +115,12 @@ flow AS (
         rp.excluded_automatic,
         rp.excluded_other,
         COALESCE(f.records_screened, rp.records_screened) AS records_screened,
+        f.records_awaiting,
         COALESCE(f.records_excluded, rp.records_excluded) AS records_excluded,
         COALESCE(f.dbr_sought_reports, rp.dbr_sought_reports) AS dbr_sought_reports,
         COALESCE(f.dbr_notretrieved_reports, rp.dbr_notretrieved_reports) AS dbr_notretrieved_reports,
         COALESCE(f.dbr_assessed, rp.dbr_assessed) AS dbr_assessed,
+        f.reports_awaiting,
         COALESCE(f.dbr_excluded, rp.dbr_excluded) AS dbr_excluded,
         COALESCE(sr.new_studies, rp.new_studies, ch.new_studies) AS new_studies,
         COALESCE(f.new_reports, rp.new_reports, ch.new_reports) AS new_reports,
@@ -149,7 +159,7 @@ SELECT
     flow.database_results, flow.register_results, flow.other_results, flow.duplicates,
     flow.excluded_automatic, flow.excluded_other, flow.records_screened, flow.records_excluded,
     flow.dbr_sought_reports, flow.dbr_notretrieved_reports, flow.dbr_assessed, flow.dbr_excluded,
-    flow.new_studies, flow.new_reports,
+    flow.new_studies, flow.new_reports, flow.records_awaiting, flow.reports_awaiting,
     t.previous_studies_counted AS previous_studies,
     t.previous_reports_counted AS previous_reports,
     flow.dropped_studies, flow.dropped_reports,

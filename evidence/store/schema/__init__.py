@@ -22,7 +22,14 @@ from evidence.store.schema.outcomes import (
     GenericEstimate,
     Outcome,
 )
-from evidence.store.schema.review import EligibilityCriterion, Review, ReviewUpdate, SeedLoad
+from evidence.store.schema.review import (
+    EligibilityCriterion,
+    ExclusionReason,
+    ProtocolEdit,
+    Review,
+    ReviewUpdate,
+    SeedLoad,
+)
 from evidence.store.schema.searching import (
     DuplicateCandidate,
     DuplicateLink,
@@ -47,8 +54,8 @@ from evidence.store.schema.studies import (
 __all__ = [
     "Analysis", "AnalysisComparison", "AnalysisRun", "Arm", "ArmAttribute", "AttributeDefinition", "CumulativeResult", "Base", "BiasJudgement", "CertaintyAssessment", "CiLevel", "ContinuousData", "GenericEstimate",
     "ContrastEstimate", "Correction", "DichotomousData", "DuplicateCandidate", "DuplicateLink",
-    "EligibilityCriterion", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
-    "PooledResult", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",
+    "EligibilityCriterion", "ExclusionReason", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
+    "PooledResult", "ProtocolEdit", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",
     "ReviewUpdate", "ScreeningDecision", "Search", "SeedLoad", "Study", "StudyAttribute",
     "StudyResult", "SubgroupResult", "SubgroupTest", "metadata",
 ]

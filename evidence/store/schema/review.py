@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from evidence.core.vocabulary import ELIGIBILITY_KINDS
+from evidence.core.vocabulary import ELIGIBILITY_KINDS, SCREENING_MODES
 from evidence.store.schema.base import Base, Double, Text, created_at_column, fk, id_column, one_of
 
 
@@ -34,11 +34,17 @@ class Review(Base):
     reported_participants_source: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = created_at_column()
+    # Screening per stage: single or dual; NULL (reviews made before 0008) means single.
+    screening_title_abstract: Mapped[str | None] = mapped_column(Text)
+    screening_full_text: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
         sa.CheckConstraint("alpha > 0 AND alpha < 1", name="alpha_range"),
         sa.CheckConstraint(
             "reported_participants IS NULL OR reported_participants >= 0", name="reported_participants_nonneg"
         ),
+        # On PostgreSQL only: DuckDB cannot add a column with a CHECK (migration 0008); the workflows check it.
+        one_of("screening_title_abstract", SCREENING_MODES),
+        one_of("screening_full_text", SCREENING_MODES),
     )
 
 
@@ -70,6 +76,39 @@ class EligibilityCriterion(Base):
         sa.UniqueConstraint("review_id", "position"),
         one_of("kind", ELIGIBILITY_KINDS),
     )
+
+
+class ExclusionReason(Base):
+    """One of the review's declared reasons for excluding a full text; a full-text exclusion names one."""
+
+    __tablename__ = "exclusion_reason"
+    id: Mapped[int] = id_column("exclusion_reason")
+    review_id: Mapped[int] = fk("review.id")
+    reason: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(sa.Integer)
+    __table_args__ = (
+        sa.UniqueConstraint("review_id", "reason"),
+        sa.UniqueConstraint("review_id", "position"),
+    )
+
+
+class ProtocolEdit(Base):
+    """Append-only history of a review's protocol: which field changed from what to what, who, when and why.
+
+    A list (eligibility criteria, exclusion reasons) changes one item at a time: an added item has
+    no old value, a removed one no new value.
+    """
+
+    __tablename__ = "protocol_edit"
+    id: Mapped[int] = id_column("protocol_edit")
+    review_id: Mapped[int] = fk("review.id")
+    field: Mapped[str] = mapped_column(Text)
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    edited_by: Mapped[str] = mapped_column(Text)
+    why: Mapped[str | None] = mapped_column(Text)
+    edited_at: Mapped[dt.datetime] = created_at_column()
+    __table_args__ = (sa.CheckConstraint("old_value IS NOT NULL OR new_value IS NOT NULL", name="changes_something"),)
 
 
 class SeedLoad(Base):

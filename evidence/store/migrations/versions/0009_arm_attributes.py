@@ -1,7 +1,7 @@
 """Arms of any number with labels; a review's own characteristics as declared attributes.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02
 
 Table 1 of the first review (its ages, sexes, disease stages and prior lines) were
@@ -30,7 +30,7 @@ from evidence.store.migrations.helpers import rebuild_table
 from evidence.store.queries import drop_views
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
