@@ -89,7 +89,7 @@ def test_0009_moves_table_1_into_declared_arm_attributes_and_back(store_url):
     }
     kept = {table: _rows(engine, sql) for table, sql in kept_sql.items()}
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0009"
+    assert db.current_revision(engine) == "0010"
     assert {table: _rows(engine, sql) for table, sql in kept_sql.items()} == kept  # same rows, same ids
     assert _rows(engine, "SELECT id, label, role FROM arm") == [
         (1, "experimental", "experimental"), (2, "control", "control"), (3, "experimental", "experimental"),

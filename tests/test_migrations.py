@@ -20,7 +20,7 @@ def test_one_head():
     engine = sa.create_engine("duckdb:///:memory:")
     with engine.connect() as connection:
         heads = ScriptDirectory.from_config(db.alembic_config(connection)).get_heads()
-    assert heads == ["0009"]
+    assert heads == ["0010"]
 
 
 def test_models_and_migrations_agree_on_postgresql(postgres_url):
@@ -66,7 +66,7 @@ def test_downgrade_to_base_and_back(duckdb_url):
         left = connection.execute(sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")).scalars().all()
     assert left == ["alembic_version"]
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0009"
+    assert db.current_revision(engine) == "0010"
     engine.dispose()
 
 
@@ -120,7 +120,7 @@ def upgraded_keeping_every_row(store_url: str, revision: str, statements: list[s
 
     before = {table: rows(table) for table in old_columns}
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0009"
+    assert db.current_revision(engine) == "0010"
     for table, found in before.items():
         assert rows(table) == found, table
     return engine, before
@@ -188,5 +188,5 @@ def test_the_protocol_migration_goes_down_and_up_again(store_url):
         command.downgrade(db.alembic_config(connection), "0007")
     assert not sa.inspect(engine).has_table("protocol_edit") and not sa.inspect(engine).has_table("exclusion_reason")
     db.upgrade(engine)
-    assert db.current_revision(engine) == "0009"
+    assert db.current_revision(engine) == "0010"
     engine.dispose()

@@ -34,6 +34,10 @@ FLOW_STAGES = (
 )
 
 # The review's protocol (schema/review.py).
+# How many extractors give each value: one, or two whose values are compared (else a resolver decides).
+EXTRACTION_MODES = ("single", "dual")
+# The sheets of an extraction workbook (and the files of its CSV form), one per kind of data.
+EXTRACTION_SHEETS = ("studies", "arms", "dichotomous", "continuous", "estimates", "risk_of_bias")
 ELIGIBILITY_KINDS = ("design", "population", "intervention", "comparator", "outcome", "language", "exclusion", "other")
 BIAS_TOOLS = ("RoB 1", "RoB 2")
 
@@ -71,7 +75,10 @@ ROB1_DOMAINS = (
     "selective_reporting",
     "other_bias",
 )
+# RoB 2's "Some concerns" is stored as unclear (the middle level of both tools).
 JUDGEMENTS = ("low", "unclear", "high")
+# RoB 2's optional predicted direction of bias, per domain.
+BIAS_DIRECTIONS = ("favours experimental", "favours comparator", "towards null", "away from null", "unpredictable")
 
 # GRADE (schema/certainty.py).
 DESIGNS = ("randomised", "non-randomised")

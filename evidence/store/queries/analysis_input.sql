@@ -13,6 +13,7 @@
 -- arm's label take the remainder): the Cochrane Handbook's split of a shared group
 -- (23.3.4). Means and SDs are not split. `comparison` names the pair ("10 mg vs
 -- placebo") where the study makes more than one in the analysis, else ''.
+-- An analysis pools the data at its time point (NULL: the data that name none).
 -- Values and statuses are the current ones: recorded corrections applied.
 WITH dichotomous_pairs AS (
     SELECT
@@ -31,8 +32,10 @@ WITH dichotomous_pairs AS (
     JOIN analysis AS an ON an.id = ac.analysis_id
     JOIN dichotomous_current AS e
         ON e.arm_id = ac.experimental_arm_id AND e.outcome_id = an.outcome_id AND e.variant = an.variant
+        AND e.timepoint = COALESCE(an.timepoint, '')
     JOIN dichotomous_current AS c
         ON c.arm_id = ac.control_arm_id AND c.outcome_id = an.outcome_id AND c.variant = an.variant
+        AND c.timepoint = COALESCE(an.timepoint, '')
     WHERE an.measure IN ('RR', 'OR', 'RD', 'PETO')
       AND e.events IS NOT NULL AND e.total IS NOT NULL AND c.events IS NOT NULL AND c.total IS NOT NULL
 ),
@@ -68,8 +71,10 @@ continuous_pairs AS (
     JOIN analysis AS an ON an.id = ac.analysis_id
     JOIN continuous_data AS e
         ON e.arm_id = ac.experimental_arm_id AND e.outcome_id = an.outcome_id AND e.variant = an.variant
+        AND e.timepoint = COALESCE(an.timepoint, '')
     JOIN continuous_data AS c
         ON c.arm_id = ac.control_arm_id AND c.outcome_id = an.outcome_id AND c.variant = an.variant
+        AND c.timepoint = COALESCE(an.timepoint, '')
     WHERE an.measure IN ('MD', 'SMD')
       AND e.mean IS NOT NULL AND c.mean IS NOT NULL AND e.sd IS NOT NULL AND c.sd IS NOT NULL
       AND e.n > 0 AND c.n > 0
@@ -149,6 +154,7 @@ FROM analysis AS an
 JOIN outcome AS o ON o.id = an.outcome_id
 JOIN contrast_current AS ce
     ON ce.outcome_id = an.outcome_id AND ce.variant = an.variant AND ce.measure = an.measure
+    AND ce.timepoint = COALESCE(an.timepoint, '')
 JOIN ci_level AS l ON l.level = ce.ci_level
 JOIN study_current AS sc ON sc.study_id = ce.study_id AND sc.status = 'included'
 JOIN study AS s ON s.id = sc.study_id
@@ -182,6 +188,7 @@ FROM analysis AS an
 JOIN outcome AS o ON o.id = an.outcome_id
 JOIN generic_estimate AS ge
     ON ge.outcome_id = an.outcome_id AND ge.variant = an.variant AND ge.measure = an.measure
+    AND ge.timepoint = COALESCE(an.timepoint, '')
 JOIN study_current AS sc ON sc.study_id = ge.study_id AND sc.status = 'included'
 JOIN study AS s ON s.id = sc.study_id
 LEFT JOIN randomised AS r ON r.study_id = s.id

@@ -10,6 +10,7 @@ SELECT
     ce.outcome_id,
     ce.study_id,
     ce.variant,
+    ce.timepoint,
     ce.measure,
     CAST(COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'estimate'), CAST(ce.estimate AS TEXT)) AS DOUBLE PRECISION) AS estimate,
     CAST(COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'ci_low'), CAST(ce.ci_low AS TEXT)) AS DOUBLE PRECISION) AS ci_low,
@@ -23,5 +24,5 @@ SELECT
     COUNT(c.field) AS corrections
 FROM contrast_estimate AS ce
 LEFT JOIN latest AS c ON c.row_id = ce.id
-GROUP BY ce.id, ce.outcome_id, ce.study_id, ce.variant, ce.measure, ce.estimate, ce.ci_low, ce.ci_high,
+GROUP BY ce.id, ce.timepoint, ce.outcome_id, ce.study_id, ce.variant, ce.measure, ce.estimate, ce.ci_low, ce.ci_high,
          ce.ci_level, ce.population, ce.source_ref, ce.source_quote, ce.report_id, ce.review_update_id

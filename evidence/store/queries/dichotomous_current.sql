@@ -10,6 +10,7 @@ SELECT
     d.outcome_id,
     d.arm_id,
     d.variant,
+    d.timepoint,
     CAST(COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'events'), CAST(d.events AS TEXT)) AS INTEGER) AS events,
     CAST(COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'total'), CAST(d.total AS TEXT)) AS INTEGER) AS total,
     CAST(COALESCE(MAX(c.corrected) FILTER (WHERE c.field = 'percent'), CAST(d.percent AS TEXT)) AS DOUBLE PRECISION) AS percent,
@@ -22,5 +23,5 @@ SELECT
     COUNT(c.field) AS corrections
 FROM dichotomous_data AS d
 LEFT JOIN latest AS c ON c.row_id = d.id
-GROUP BY d.id, d.outcome_id, d.arm_id, d.variant, d.events, d.total, d.percent, d.derived_from_percent,
+GROUP BY d.id, d.timepoint, d.outcome_id, d.arm_id, d.variant, d.events, d.total, d.percent, d.derived_from_percent,
          d.population, d.source_ref, d.source_quote, d.report_id, d.review_update_id

@@ -14,6 +14,7 @@ from evidence.store.schema.analyses import (
 from evidence.store.schema.base import Base, metadata
 from evidence.store.schema.bias import BiasJudgement
 from evidence.store.schema.certainty import CertaintyAssessment
+from evidence.store.schema.extraction import ExtractedValue, ExtractionFormOutcome, ExtractionResolution
 from evidence.store.schema.outcomes import (
     CiLevel,
     ContinuousData,
@@ -54,7 +55,7 @@ from evidence.store.schema.studies import (
 __all__ = [
     "Analysis", "AnalysisComparison", "AnalysisRun", "Arm", "ArmAttribute", "AttributeDefinition", "CumulativeResult", "Base", "BiasJudgement", "CertaintyAssessment", "CiLevel", "ContinuousData", "GenericEstimate",
     "ContrastEstimate", "Correction", "DichotomousData", "DuplicateCandidate", "DuplicateLink",
-    "EligibilityCriterion", "ExclusionReason", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
+    "EligibilityCriterion", "ExclusionReason", "ExtractedValue", "ExtractionFormOutcome", "ExtractionResolution", "FullTextRetrieval", "ImportBatch", "Outcome", "RejectedRecord",
     "PooledResult", "ProtocolEdit", "PublishedResult", "Record", "Report", "ReportedFlowCount", "Review",
     "ReviewUpdate", "ScreeningDecision", "Search", "SeedLoad", "Study", "StudyAttribute",
     "StudyResult", "SubgroupResult", "SubgroupTest", "metadata",

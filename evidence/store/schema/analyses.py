@@ -28,6 +28,8 @@ class Analysis(Base):
     tau2_method: Mapped[str] = mapped_column(Text, server_default=sa.text("'DL'"))
     level: Mapped[float] = mapped_column(Double, server_default=sa.text("0.95"))
     variant: Mapped[str] = mapped_column(Text, server_default=sa.text("'primary'"))
+    # The time point whose data it pools; NULL: the data that name no time point.
+    timepoint: Mapped[str | None] = mapped_column(Text)
     # A study_attribute name to split by, or NULL.
     subgroup: Mapped[str | None] = mapped_column(Text)
     # Planned in the protocol, all optional: a clinically meaningful effect on the measure's

@@ -58,6 +58,8 @@ class _Sourced:
     source_ref: Mapped[str | None] = mapped_column(Text)
     source_quote: Mapped[str | None] = mapped_column(Text)
     review_update_id: Mapped[int | None] = added_in()
+    # When the outcome was measured ("12 weeks", "end of treatment"); '' where the outcome names no time point.
+    timepoint: Mapped[str] = mapped_column(Text, server_default=sa.text("''"))
 
 
 class DichotomousData(_Sourced, Base):
@@ -74,7 +76,7 @@ class DichotomousData(_Sourced, Base):
     # The count is round(percent x N) from a source that printed a percentage: may be off by one.
     derived_from_percent: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
     __table_args__ = (
-        sa.UniqueConstraint("outcome_id", "arm_id", "variant"),
+        sa.UniqueConstraint("outcome_id", "arm_id", "variant", "timepoint"),
         sa.CheckConstraint("events IS NULL OR events >= 0", name="events_nonneg"),
         sa.CheckConstraint("total IS NULL OR total >= 0", name="total_nonneg"),
         sa.CheckConstraint("events IS NULL OR total IS NULL OR events <= total", name="events_le_total"),
@@ -95,7 +97,7 @@ class ContrastEstimate(_Sourced, Base):
     ci_high: Mapped[float | None] = mapped_column(Double)
     ci_level: Mapped[float | None] = mapped_column(sa.ForeignKey("ci_level.level"))
     __table_args__ = (
-        sa.UniqueConstraint("outcome_id", "study_id", "variant"),
+        sa.UniqueConstraint("outcome_id", "study_id", "variant", "timepoint"),
         one_of("measure", CONTRAST_MEASURES),
         sa.CheckConstraint("estimate IS NULL OR estimate > 0", name="estimate_positive"),
         sa.CheckConstraint(
@@ -118,7 +120,7 @@ class GenericEstimate(_Sourced, Base):
     estimate: Mapped[float | None] = mapped_column(Double)
     se: Mapped[float | None] = mapped_column(Double)
     __table_args__ = (
-        sa.UniqueConstraint("outcome_id", "study_id", "variant"),
+        sa.UniqueConstraint("outcome_id", "study_id", "variant", "timepoint"),
         one_of("measure", GENERIC_MEASURES),
         sa.CheckConstraint("se IS NULL OR se > 0", name="se_positive"),
         sa.CheckConstraint("(estimate IS NULL) = (se IS NULL)", name="se_with_estimate"),
@@ -138,7 +140,7 @@ class ContinuousData(_Sourced, Base):
     # Computed rather than printed (an SD from a CI or a standard error, say); NULL where not said.
     derived: Mapped[bool | None] = mapped_column(sa.Boolean)
     __table_args__ = (
-        sa.UniqueConstraint("outcome_id", "arm_id", "variant"),
+        sa.UniqueConstraint("outcome_id", "arm_id", "variant", "timepoint"),
         sa.CheckConstraint("sd IS NULL OR sd >= 0", name="sd_nonneg"),
         sa.CheckConstraint("n IS NULL OR n >= 0", name="n_nonneg"),
     )

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from evidence.core.vocabulary import ELIGIBILITY_KINDS, SCREENING_MODES
+from evidence.core.vocabulary import ELIGIBILITY_KINDS, EXTRACTION_MODES, SCREENING_MODES
 from evidence.store.schema.base import Base, Double, Text, created_at_column, fk, id_column, one_of
 
 
@@ -37,6 +37,8 @@ class Review(Base):
     # Screening per stage: single or dual; NULL (reviews made before 0008) means single.
     screening_title_abstract: Mapped[str | None] = mapped_column(Text)
     screening_full_text: Mapped[str | None] = mapped_column(Text)
+    # Extraction (and risk-of-bias assessment): single or dual; NULL (reviews made before 0010) means single.
+    extraction: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
         sa.CheckConstraint("alpha > 0 AND alpha < 1", name="alpha_range"),
         sa.CheckConstraint(
@@ -45,6 +47,7 @@ class Review(Base):
         # On PostgreSQL only: DuckDB cannot add a column with a CHECK (migration 0008); the workflows check it.
         one_of("screening_title_abstract", SCREENING_MODES),
         one_of("screening_full_text", SCREENING_MODES),
+        one_of("extraction", EXTRACTION_MODES),
     )
 
 
