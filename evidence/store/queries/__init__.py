@@ -15,7 +15,7 @@ import sqlalchemy as sa
 VIEWS = (
     "correction_latest", "arm_current", "arm_attribute_current", "study_current", "dichotomous_current", "contrast_current", "study_inclusion",
     "arm_comparison", "analysis_input", "outcome_overview", "record_duplicate", "screening_status", "prisma_flow",
-    "latest_result", "latest_cumulative", "analysis_history",
+    "latest_result", "latest_cumulative", "analysis_history", "extraction_agreement",
 )
 
 
