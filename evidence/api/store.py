@@ -125,6 +125,27 @@ class Store:
             return read_frame(engine, f"SELECT * FROM {view} WHERE {where} ORDER BY {order}",
                               {"review": review_id, "analysis": analysis})
 
+    def analysis_add(self, name: str, *, outcome: str, measure: str, by: str, review: str | None = None,
+                     why: str | None = None, **options: Any) -> dict[str, Any]:
+        """Add an analysis to the review's plan (as `evidence analysis add`); options: method, model, level,
+        variant, timepoint, subgroup, label. Returns the stored analysis."""
+        from evidence.workflows.plan import AnalysisSpec, add_analysis
+
+        with self._engine(read_only=False) as engine:
+            return add_analysis(engine, review, AnalysisSpec(name=name, outcome=outcome, measure=measure, **options),
+                                by=by, why=why)
+
+    def analyses(self, review: str | None = None) -> pd.DataFrame:
+        """The review's analysis plan, one row per analysis (as `evidence analysis list`)."""
+        import pandas as pd
+
+        from evidence.workflows.plan import list_analyses
+
+        with self._engine() as engine:
+            rows = list_analyses(engine, review)
+        return pd.DataFrame(rows, columns=["name", "outcome", "measure", "method", "model", "level", "variant",
+                                           "timepoint", "subgroup", "label"])
+
     def pool(self, review: str | None = None) -> PooledRun:
         """Pool every planned analysis of the review and store the run (as `evidence pool`)."""
         from evidence.workflows.pool import pool_review

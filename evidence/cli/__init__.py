@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 
 
+from evidence.cli.analysis import analysis_app  # noqa: E402  (Typer only)
 from evidence.cli.bench import bench_app  # noqa: E402  (Typer only)
 from evidence.cli.common import State, echo_json, open_store  # noqa: E402  (Typer only)
 from evidence.cli.plot import plot_app  # noqa: E402  (Typer only)
@@ -42,6 +43,7 @@ app.add_typer(rm5_app, name="rm5")
 app.add_typer(plot_app, name="plot")
 app.add_typer(rob_app, name="rob")
 app.add_typer(review_app, name="review")
+app.add_typer(analysis_app, name="analysis")
 
 
 @app.callback()
