@@ -69,7 +69,7 @@ def test_init_creates_the_default_file_in_the_working_folder(tmp_path):
     result = evidence("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "evidence.duckdb").exists()
-    assert "revision 0009" in result.stdout
+    assert "revision 0010" in result.stdout
 
 
 def test_load_then_load_again(store):

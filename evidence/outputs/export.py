@@ -67,6 +67,7 @@ REVIEW_ROWS = {
     "full_text_retrieval": _RECORD, "record_duplicate": _RECORD, "screening_status": _RECORD,
     "study_attribute": _STUDY, "report": _STUDY, "arm": _STUDY, "bias_judgement": _STUDY,
     "attribute_definition": _OWN,
+    "extraction_form_outcome": _OWN, "extracted_value": _OWN, "extraction_resolution": _OWN,
     "arm_attribute": "JOIN arm a ON a.id = t.arm_id JOIN study s ON s.id = a.study_id WHERE s.review_id = :id",
     "dichotomous_data": _OUTCOME, "contrast_estimate": _OUTCOME, "continuous_data": _OUTCOME,
     "generic_estimate": _OUTCOME,
@@ -81,7 +82,7 @@ REVIEW_ROWS = {
     "correction_latest": _OWN,
     "arm_current": _STUDY, "arm_attribute_current": _OWN, "study_current": _OWN, "dichotomous_current": _OUTCOME, "contrast_current": _OUTCOME,
     "study_inclusion": _OWN, "analysis_input": _OWN, "outcome_overview": _OWN, "prisma_flow": _OWN,
-    "latest_result": _OWN, "latest_cumulative": _OWN, "analysis_history": _OWN,
+    "latest_result": _OWN, "latest_cumulative": _OWN, "analysis_history": _OWN, "extraction_agreement": _OWN,
 }
 
 
